@@ -1,0 +1,162 @@
+"""``publish.yaml``: the book's metadata and print settings, declared once and validated all at once."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from publish import rules
+from publish.diagnostics import Diagnostic, Location
+from publish.text.normalize import normalize
+from publish.yamlschema import Field, Schema, Section, flag, iso_date, parse_yaml, read_mapping, text, text_list
+
+CONFIG_NAME = "publish.yaml"
+
+# Trim sizes in millimetres (width, height).
+NAMED_SIZES: dict[str, tuple[float, float]] = {
+    "A4": (210, 297),
+    "A5": (148, 210),
+    "A6": (105, 148),
+    "B5": (176, 250),
+    "B6": (125, 176),
+    "13x19": (130, 190),
+    "14.5x20.5": (145, 205),
+    "16x24": (160, 240),
+}
+_UNITS_MM = {"mm": 1.0, "cm": 10.0, "in": 25.4, "pt": 25.4 / 72}
+_LENGTH = r"(\d+(?:\.\d+)?)\s*(mm|cm|in|pt)?"
+_TRIM_RE = re.compile(rf"^{_LENGTH}\s*[x×]\s*{_LENGTH}$", re.IGNORECASE)
+_LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+_SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class PrintConfig:
+    """Trim size (width, height) and bleed, in millimetres; crop marks on or off."""
+
+    trim: tuple[float, float] = (145.0, 205.0)
+    bleed: float = 3.0
+    marks: bool = False
+
+
+@dataclass(frozen=True)
+class BookConfig:
+    title: str
+    subtitle: str = ""
+    language: str = "vi"
+    authors: tuple[str, ...] = ()
+    publisher: str = ""
+    date: datetime.date | None = None
+    identifier: str = ""
+    description: str = ""
+    subjects: tuple[str, ...] = ()
+    rights: str = ""
+    cover: str = ""
+    slug: str = ""
+    print: PrintConfig = field(default_factory=PrintConfig)
+    location: Location = field(default=Location(CONFIG_NAME), compare=False)
+
+
+def _length_mm(value: Any, default_unit: str = "mm") -> float:
+    if isinstance(value, bool):
+        raise ValueError("write a length such as 3mm")
+    if isinstance(value, int | float):
+        return float(value) * _UNITS_MM[default_unit]
+    if isinstance(value, str):
+        match = re.fullmatch(_LENGTH, value.strip(), re.IGNORECASE)
+        if match:
+            return float(match.group(1)) * _UNITS_MM[(match.group(2) or default_unit).lower()]
+    raise ValueError("write a length such as 3mm")
+
+
+def _bleed(value: Any) -> float:
+    mm = _length_mm(value)
+    if not 0 <= mm <= 10:
+        raise ValueError("bleed is between 0 and 10 mm; printers usually ask for 3 mm")
+    return mm
+
+
+def _trim(value: Any) -> tuple[float, float]:
+    if isinstance(value, str):
+        key = value.strip().replace(" ", "")
+        for name, size in NAMED_SIZES.items():
+            if key.lower() == name.lower():
+                return size
+        match = _TRIM_RE.match(value.strip())
+        if match:
+            unit_w = (match.group(2) or match.group(4) or "mm").lower()
+            unit_h = (match.group(4) or unit_w).lower()
+            width = float(match.group(1)) * _UNITS_MM[unit_w]
+            height = float(match.group(3)) * _UNITS_MM[unit_h]
+            if not (50 <= width <= 500 and 50 <= height <= 700):
+                raise ValueError("the size is outside 50-500 mm wide, 50-700 mm high")
+            return (width, height)
+    raise ValueError(f"write WIDTH x HEIGHT with a unit, or one of {', '.join(NAMED_SIZES)}")
+
+
+def _language(value: Any) -> str:
+    tag = text(value)
+    if not _LANG_RE.match(tag):
+        raise ValueError("use a BCP 47 tag such as vi or en-GB")
+    return tag
+
+
+def _slug(value: Any) -> str:
+    slug = text(value)
+    if not _SLUG_RE.match(slug):
+        raise ValueError("use lowercase ASCII letters, digits and single hyphens")
+    return slug
+
+
+SCHEMA: Schema = {
+    "title": Field("text", text, required=True, example="Chú trọng xây dựng đội ngũ cán bộ"),
+    "subtitle": Field("text", text),
+    "language": Field("a BCP 47 language tag", _language, example="vi"),
+    "authors": Field("a list of names", text_list, example="[TRÍ DŨNG]"),
+    "publisher": Field("text", text, example="Báo Lạng Sơn"),
+    "date": Field("an ISO 8601 date", iso_date, example="2023-06-01"),
+    "identifier": Field("text", text, example="urn:isbn:9786040000000"),
+    "description": Field("text", text),
+    "subjects": Field("a list of subjects", text_list, example="[Chính trị, Xây dựng Đảng]"),
+    "rights": Field("text", text),
+    "cover": Field("a path to an image inside the project", text, example="images/cover.jpg"),
+    "slug": Field("a file name stem", _slug, example="chu-trong-xay-dung"),
+    "print": Section({
+        "trim": Field("a page size", _trim, example="145mm x 205mm"),
+        "bleed": Field("a length", _bleed, example="3mm"),
+        "marks": Field("true or false", flag, example="true"),
+    }),
+}
+
+
+def declared_language(source: str) -> str:
+    """The language a config text declares, read before normalization (which depends on it)."""
+    match = re.search(r"^language:\s*['\"]?([A-Za-z0-9-]+)", source, re.MULTILINE)
+    return match.group(1) if match else "vi"
+
+
+def load_config(root: Path) -> tuple[BookConfig | None, list[Diagnostic]]:
+    """Read and validate ``root/publish.yaml``; ``None`` when it has errors (all of them are returned)."""
+    path = root / CONFIG_NAME
+    where = Location(CONFIG_NAME, 1)
+    if not path.is_file():
+        return None, [rules.CONFIG_MISSING(f"no {CONFIG_NAME} in {root}", Location(CONFIG_NAME))]
+    raw = path.read_bytes()
+    try:
+        source = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [rules.MANUSCRIPT_ENCODING(f"{CONFIG_NAME} is not valid UTF-8", where.at_line(line))]
+    source, found = normalize(source, CONFIG_NAME, declared_language(source))
+    node, syntax = parse_yaml(source, where)
+    if syntax:
+        return None, found + syntax
+    values, problems = read_mapping(node, SCHEMA, where)
+    found += problems
+    if any(d.severity == "error" for d in found):
+        return None, found
+    print_values = values.pop("print", {})
+    return BookConfig(**values, print=PrintConfig(**print_values), location=where), found

@@ -1,0 +1,113 @@
+"""Font faces: the complete font files a project declares, and what the outputs do with them.
+
+Every ``.ttf``/``.otf`` file in the fonts folder is a declared face; its family, weight and style are
+read from the file itself, so declaration and files cannot drift apart. The PDF embeds (and WeasyPrint
+subsets) these faces; the EPUB gets subsets made here that keep the OpenType layout features
+(``ccmp``, ``mark``, ``mkmk``...) that place Vietnamese diacritics.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from fontTools import subset
+from fontTools.ttLib import TTFont, TTLibError
+
+from publish import rules
+from publish.errors import ResourceError
+from publish.diagnostics import Location
+
+# Characters every EPUB subset keeps besides the book's own text: what reading systems may generate
+# (list numbers, quotes around notes) and basic Latin for reader annotations.
+ALWAYS_KEEP = frozenset(chr(c) for c in range(0x20, 0x7F)) | frozenset("\u00a0“”‘’–—…•·")
+
+
+@dataclass(frozen=True)
+class FontFace:
+    path: Path
+    family: str
+    weight: int
+    italic: bool
+    postscript_name: str
+    codepoints: frozenset[int]
+
+    @property
+    def style(self) -> str:
+        return "italic" if self.italic else "normal"
+
+    @property
+    def file_name(self) -> str:
+        return self.path.name
+
+    @property
+    def media_type(self) -> str:
+        return "font/otf" if self.path.suffix.lower() == ".otf" else "font/ttf"
+
+
+def load_face(path: Path, where: Location) -> FontFace:
+    try:
+        font = TTFont(path, lazy=True)
+        names = font["name"]
+        family = names.getDebugName(16) or names.getDebugName(1)
+        postscript = names.getDebugName(6)
+        weight = int(font["OS/2"].usWeightClass)
+        italic = bool(font["OS/2"].fsSelection & 0x01) or bool(font["head"].macStyle & 0x02)
+        codepoints = frozenset(font.getBestCmap() or {})
+    except (TTLibError, KeyError, OSError, AssertionError) as exc:
+        raise ResourceError([rules.RESOURCE_BAD_FONT(f"{path.name} cannot be read as a font: {exc}", where)]) from exc
+    if not family or not postscript:
+        raise ResourceError([rules.RESOURCE_BAD_FONT(f"{path.name} has no family or PostScript name", where)])
+    return FontFace(path, family, weight, italic, postscript, codepoints)
+
+
+def load_faces(folder: Path, describe: Callable[[Path], str]) -> tuple[FontFace, ...]:
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in {".ttf", ".otf"})
+    if not files:
+        raise ResourceError([rules.RESOURCE_BAD_FONT(
+            f"no .ttf or .otf font in {describe(folder)}", Location(describe(folder)),
+        )])
+    return tuple(load_face(path, Location(describe(path))) for path in files)
+
+
+def font_face_css(faces: Iterable[FontFace], url: Callable[[FontFace], str]) -> str:
+    rules_css = []
+    for face in faces:
+        rules_css.append(
+            "@font-face {\n"
+            f'  font-family: "{face.family}";\n'
+            f"  font-weight: {face.weight};\n"
+            f"  font-style: {face.style};\n"
+            f'  src: url("{url(face)}");\n'
+            "}\n"
+        )
+    return "".join(rules_css)
+
+
+def subset_face(face: FontFace, characters: Iterable[str]) -> bytes:
+    """A TrueType/OpenType subset of ``face`` for ``characters``, layout features and names kept."""
+    options = subset.Options()
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]
+    options.name_languages = ["*"]
+    options.notdef_outline = True
+    options.hinting = False
+    options.recalc_timestamp = False
+    options.drop_tables = [*options.drop_tables, "DSIG"]
+    font = TTFont(face.path, recalcTimestamp=False)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes={ord(ch) for ch in characters} | {ord(ch) for ch in ALWAYS_KEEP})
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out, reorderTables=True)
+    return out.getvalue()
+
+
+def uncovered(text: str, faces: Iterable[FontFace]) -> list[str]:
+    """Characters of ``text`` that no face has a glyph for (white space and controls aside)."""
+    covered: set[int] = set()
+    for face in faces:
+        covered |= face.codepoints
+    return sorted({ch for ch in text if ord(ch) not in covered and not ch.isspace() and ord(ch) >= 0x20})

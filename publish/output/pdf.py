@@ -1,0 +1,158 @@
+"""The print PDF, laid out by WeasyPrint from the same XHTML as the EPUB.
+
+WeasyPrint is made safe and honest here: a fetcher that reads only files inside the project (or the
+tool's own default assets) and stops the build on anything else; its log warnings captured as
+diagnostics; and the finished PDF inspected with pikepdf so that a fallback font (a glyph missing from
+the declared faces) is a build error instead of a silent substitution.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import mimetypes
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+from fontTools.ttLib import TTFont
+
+from publish import rules
+from publish.config import PrintConfig
+from publish.diagnostics import Diagnostic, Location
+from publish.errors import RenderError, ResourceError
+from publish.fonts import FontFace
+
+
+def page_css(settings: PrintConfig) -> str:
+    width, height = settings.trim
+    marks = "crop" if settings.marks else "none"
+    return f"@page {{ size: {width:g}mm {height:g}mm; bleed: {settings.bleed:g}mm; marks: {marks}; }}\n"
+
+
+def _fetcher_class() -> type:
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+    class ProjectFetcher(URLFetcher):  # type: ignore[misc]
+        """Serves ``data:`` URLs and files under the allowed folders; refuses everything else."""
+
+        def __init__(self, roots: Sequence[Path]) -> None:
+            super().__init__(allowed_protocols={"file", "data"}, fail_on_errors=True)
+            self.roots = [root.resolve() for root in roots]
+            self.refused: list[str] = []
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            scheme = url.split(":", 1)[0].lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file":
+                path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(url).path)).resolve()
+                if any(path.is_relative_to(root) for root in self.roots) and path.is_file():
+                    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                    return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": media_type})
+            self.refused.append(url)
+            raise FatalURLFetchingError(f"refused to fetch {url}")
+
+    return ProjectFetcher
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _captured_warnings() -> Iterator[_Collect]:
+    logger = logging.getLogger("weasyprint")
+    handler = _Collect()
+    saved = logger.propagate, logger.level
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.setLevel(logging.WARNING)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate, logger.level = saved
+
+
+def render_pdf(
+    html: str, css: str, base: Path, roots: Sequence[Path], faces: Sequence[FontFace], pdf_path: str
+) -> tuple[bytes, list[Diagnostic]]:
+    """Lay out ``html`` (addressing files relative to ``base``) and return the checked PDF bytes."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import FatalURLFetchingError
+
+    fetcher = _fetcher_class()(roots)
+    font_config = FontConfiguration()
+    found: list[Diagnostic] = []
+    with _captured_warnings() as log:
+        try:
+            stylesheet = CSS(string=css, base_url=base.as_uri() + "/", url_fetcher=fetcher, font_config=font_config)
+            document = HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher).render(
+                stylesheets=[stylesheet], font_config=font_config,
+            )
+            data: bytes = document.write_pdf()
+        except FatalURLFetchingError as exc:
+            refused = fetcher.refused[-1] if fetcher.refused else str(exc)
+            raise ResourceError([rules.RESOURCE_OUTSIDE(
+                f"a stylesheet or document asks for '{refused}', which is outside the project",
+                Location("styles/"),
+            )]) from None
+        except Exception as exc:
+            raise RenderError([rules.PDF_RENDER_FAILED(f"WeasyPrint failed: {exc}", Location(pdf_path))]) from exc
+    found += [rules.PDF_RENDER_WARNING(message, Location(pdf_path)) for message in log.messages]
+    found += check_fonts(data, faces, pdf_path)
+    if any(d.severity == "error" for d in found):
+        raise RenderError(found)
+    return data, found
+
+
+def embedded_fonts(data: bytes) -> list[tuple[str, str | None]]:
+    """(BaseFont, PostScript name of the embedded program or None when not embedded) for each font."""
+    fonts: list[tuple[str, str | None]] = []
+    seen: set[tuple[int, int]] = set()
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        for page in pdf.pages:
+            resources = page.obj.get("/Resources", {})
+            for font in resources.get("/Font", {}).values():
+                key = font.objgen
+                if key in seen:
+                    continue
+                seen.add(key)
+                descriptor = font.get("/FontDescriptor")
+                if descriptor is None and "/DescendantFonts" in font:
+                    descriptor = font.DescendantFonts[0].get("/FontDescriptor")
+                program = None
+                if descriptor is not None:
+                    program = descriptor.get("/FontFile2") or descriptor.get("/FontFile3") or descriptor.get("/FontFile")
+                name = None
+                if program is not None:
+                    try:
+                        name = TTFont(io.BytesIO(program.read_bytes()))["name"].getDebugName(6)
+                    except Exception:
+                        name = "?"
+                fonts.append((str(font.get("/BaseFont", "?")), name))
+    return fonts
+
+
+def check_fonts(data: bytes, faces: Sequence[FontFace], pdf_path: str) -> list[Diagnostic]:
+    declared = {face.postscript_name for face in faces}
+    found = []
+    for base_font, postscript in embedded_fonts(data):
+        if postscript is None:
+            found.append(rules.FONT_FALLBACK(f"font {base_font} is not embedded", Location(pdf_path)))
+        elif postscript not in declared:
+            found.append(rules.FONT_FALLBACK(
+                f"font {base_font} ({postscript}) is not one of the declared faces", Location(pdf_path),
+            ))
+    return found

@@ -1,0 +1,1 @@
+"""Rendering the document model to XHTML: once, shared by the EPUB and the PDF writers."""

@@ -1,0 +1,1 @@
+"""Text work: pure functions over strings (normalization, slugs, dates)."""
