@@ -20,9 +20,11 @@ from publish import rules
 from publish.errors import ResourceError
 from publish.diagnostics import Location
 
-# Characters every EPUB subset keeps besides the book's own text: what reading systems may generate
-# (list numbers, quotes around notes) and basic Latin for reader annotations.
-ALWAYS_KEEP = frozenset(chr(c) for c in range(0x20, 0x7F)) | frozenset("\u00a0“”‘’–—…•·")
+# Characters every EPUB subset keeps besides the book's own text: basic Latin and punctuation that
+# reading systems may generate (list numbers, quotes), and the Vietnamese combining marks, so that a
+# reading system that decomposes text (NFD) still finds the marks and their GPOS mark/mkmk anchors.
+VIETNAMESE_MARKS = "\u0300\u0301\u0302\u0303\u0306\u0309\u031b\u0323"
+ALWAYS_KEEP = frozenset(chr(c) for c in range(0x20, 0x7F)) | frozenset("\u00a0“”‘’–—…•·" + VIETNAMESE_MARKS)
 
 
 @dataclass(frozen=True)
