@@ -131,7 +131,12 @@ def build(path: Path | str = ".", environ: Mapping[str, str] | None = None) -> B
     timings["pdf"] = time.perf_counter() - started
 
     write_atomically({epub_path: epub_bytes, pdf_path: pdf_bytes}, names)
-    return BuildResult((epub_path, pdf_path), tuple(found), timings)
+    return BuildResult((epub_path, pdf_path), tuple(sorted(found, key=_reading_order)), timings)
+
+
+def _reading_order(diagnostic: Diagnostic) -> tuple[str, int, int]:
+    where = diagnostic.location
+    return (where.path, where.line or 0, where.column or 0) if where else ("", 0, 0)
 
 
 def _font_css(faces: tuple[FontFace, ...]) -> str:

@@ -113,5 +113,9 @@ FONT_NOT_COVERED = _rule(
 
 PDF_RENDER_WARNING = _rule("P001", W, "WeasyPrint warning")
 PDF_RENDER_FAILED = _rule("P002", E, "PDF rendering failed")
+PDF_SUBSET_FALLBACK = _rule(
+    "P003", I, "fonts subset with fontTools",
+    "Install HarfBuzz's subset library (Debian: libharfbuzz-subset0) for faster font subsetting.",
+)
 EPUB_PACKAGE_FAILED = _rule("E001", E, "EPUB packaging failed")
 WRITE_FAILED = _rule("B001", E, "output could not be written", "Check that dist/ is writable and the disk not full.")

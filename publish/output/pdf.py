@@ -110,7 +110,11 @@ def render_pdf(
             )]) from None
         except Exception as exc:
             raise RenderError([rules.PDF_RENDER_FAILED(f"WeasyPrint failed: {exc}", Location(pdf_path))]) from exc
-    found += [rules.PDF_RENDER_WARNING(message, Location(pdf_path)) for message in log.messages]
+    for message in dict.fromkeys(log.messages):  # WeasyPrint repeats itself once per font or page
+        rule = rules.PDF_SUBSET_FALLBACK if "HarfBuzz-Subset" in message else rules.PDF_RENDER_WARNING
+        if rule is rules.PDF_SUBSET_FALLBACK and any(d.code == rule.code for d in found):
+            continue
+        found.append(rule(message, Location(pdf_path)))
     found += check_fonts(data, faces, pdf_path)
     if any(d.severity == "error" for d in found):
         raise RenderError(found)
