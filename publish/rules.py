@@ -84,6 +84,11 @@ MANUSCRIPT_NO_ALT = _rule(
     'Describe what the photo shows for readers who cannot see it: {alt="..."}.',
 )
 
+MANUSCRIPT_LINK = _rule(
+    "M009", E, "link the book cannot follow",
+    "Links must be absolute http(s), mailto: or tel: addresses; links to files are not supported.",
+)
+
 RESOURCE_MISSING = _rule("R001", E, "file not found", "Check the path; it is relative to the file that names it.")
 RESOURCE_OUTSIDE = _rule(
     "R002", E, "resource outside the project",

@@ -18,14 +18,15 @@ FIGURE_ATTRIBUTES = {"alt", "credit"}
 ImageLoader = Callable[[str, Location], "model.Image | None"]
 
 
+LINK_SCHEMES = ("http:", "https:", "mailto:", "tel:")
+
+
 def parser() -> MarkdownIt:
-    # html=True so that raw HTML is *recognised* and reported, never passed through.
-    return (
-        MarkdownIt("commonmark", {"html": True})
-        .enable("table")
-        .use(footnote_plugin)
-        .use(attrs_plugin)
-    )
+    # html=True so that raw HTML is *recognised* and reported, never passed through; every link and
+    # image destination is let through markdown-it's own filter so that we judge (and report) it.
+    md = MarkdownIt("commonmark", {"html": True}).enable("table").use(footnote_plugin).use(attrs_plugin)
+    md.validateLink = lambda url: True
+    return md
 
 
 class ChapterConverter:
@@ -183,8 +184,10 @@ class ChapterConverter:
         if kind == "code_inline":
             return model.Code(node.content)
         if kind == "link":
-            return model.Link(str(node.attrs.get("href", "")), str(node.attrs.get("title", "")),
-                              self.inlines(node, where))
+            href = str(node.attrs.get("href", ""))
+            if not href.lower().startswith(LINK_SCHEMES):
+                self.found.append(rules.MANUSCRIPT_LINK(f"link to '{href}' cannot be followed from the book", where))
+            return model.Link(href, str(node.attrs.get("title", "")), self.inlines(node, where))
         if kind == "footnote_ref":
             number = int(node.meta["id"]) + 1
             sub = int(node.meta.get("subId", 0))
