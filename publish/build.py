@@ -20,7 +20,7 @@ from publish.clock import build_timestamp
 from publish.config import BookConfig, load_config
 from publish.diagnostics import Diagnostic, Location, Severity
 from publish.errors import ConfigError, ManuscriptError, RenderError
-from publish.fonts import FontFace, font_face_css, load_faces, uncovered
+from publish.fonts import FontFace, load_faces, uncovered
 from publish.manuscript import read_chapters
 from publish.output import epub, pdf
 from publish.output.cover import generate_cover
@@ -122,11 +122,10 @@ def build(path: Path | str = ".", environ: Mapping[str, str] | None = None) -> B
     toc = toc_entries(book, lambda chapter, fragment: f"#{fragment or chapter.id}") if book.is_collection else []
     html = renderer.pdf_book(articles, toc, VERSION)
     css = (pdf.page_css(book.config.print)
-           + _font_css(faces)
+           + pdf.font_css(faces)
            + stylesheet(project, ("base.css", "print.css", "extra.css")))
-    pdf_bytes, pdf_notes = pdf.render_pdf(
-        html, css, project.root, [project.root, fonts_dir, project.assets_dir("styles")], faces, names[pdf_path],
-    )
+    roots = {"project": project.root, "fonts": fonts_dir, "styles": project.assets_dir("styles")}
+    pdf_bytes, pdf_notes = pdf.render_pdf(html, css, roots, faces, book.modified, names[pdf_path])
     found += pdf_notes
     timings["pdf"] = time.perf_counter() - started
 
@@ -137,10 +136,6 @@ def build(path: Path | str = ".", environ: Mapping[str, str] | None = None) -> B
 def _reading_order(diagnostic: Diagnostic) -> tuple[str, int, int]:
     where = diagnostic.location
     return (where.path, where.line or 0, where.column or 0) if where else ("", 0, 0)
-
-
-def _font_css(faces: tuple[FontFace, ...]) -> str:
-    return font_face_css(faces, lambda face: face.path.as_uri())
 
 
 def cover_file(book: model.Book, project: Project, faces: tuple[FontFace, ...]) -> epub.CoverFile:

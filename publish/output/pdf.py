@@ -8,12 +8,14 @@ the declared faces) is a build error instead of a silent substitution.
 
 from __future__ import annotations
 
+import datetime
 import io
 import logging
 import mimetypes
+import os
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,7 @@ from publish import rules
 from publish.config import PrintConfig
 from publish.diagnostics import Diagnostic, Location
 from publish.errors import RenderError, ResourceError
-from publish.fonts import FontFace
+from publish.fonts import FontFace, font_face_css
 
 
 def page_css(settings: PrintConfig) -> str:
@@ -34,15 +36,25 @@ def page_css(settings: PrintConfig) -> str:
     return f"@page {{ size: {width:g}mm {height:g}mm; bleed: {settings.bleed:g}mm; marks: {marks}; }}\n"
 
 
+# Documents address files through virtual roots (file:///publish/project/..., file:///publish/fonts/...)
+# that the fetcher maps to real folders: nothing outside them can be read, and no real path (which
+# differs from one checkout to the next) reaches WeasyPrint, whose image names hash the URL.
+VIRTUAL = "/publish/"
+
+
+def virtual_url(root: str, relative: str = "") -> str:
+    return f"file://{VIRTUAL}{root}/{urllib.parse.quote(relative)}"
+
+
 def _fetcher_class() -> type:
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
     class ProjectFetcher(URLFetcher):  # type: ignore[misc]
-        """Serves ``data:`` URLs and files under the allowed folders; refuses everything else."""
+        """Serves ``data:`` URLs and files under the virtual roots; refuses everything else."""
 
-        def __init__(self, roots: Sequence[Path]) -> None:
+        def __init__(self, roots: Mapping[str, Path]) -> None:
             super().__init__(allowed_protocols={"file", "data"}, fail_on_errors=True)
-            self.roots = [root.resolve() for root in roots]
+            self.roots = {name: root.resolve() for name, root in roots.items()}
             self.refused: list[str] = []
 
         def fetch(self, url: str, headers: Any = None) -> Any:
@@ -50,14 +62,39 @@ def _fetcher_class() -> type:
             if scheme == "data":
                 return super().fetch(url, headers)
             if scheme == "file":
-                path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(url).path)).resolve()
-                if any(path.is_relative_to(root) for root in self.roots) and path.is_file():
+                path = self.real_path(urllib.request.url2pathname(urllib.parse.urlsplit(url).path))
+                if path is not None:
                     media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                     return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": media_type})
             self.refused.append(url)
             raise FatalURLFetchingError(f"refused to fetch {url}")
 
+        def real_path(self, virtual: str) -> Path | None:
+            if not virtual.startswith(VIRTUAL):
+                return None
+            name, _, rest = virtual[len(VIRTUAL):].partition("/")
+            root = self.roots.get(name)
+            if root is None:
+                return None
+            path = (root / rest).resolve()
+            return path if path.is_relative_to(root) and path.is_file() else None
+
     return ProjectFetcher
+
+
+@contextmanager
+def _source_date_epoch(moment: datetime.datetime) -> Iterator[None]:
+    """WeasyPrint subsets fonts with fontTools when HarfBuzz-Subset is missing; fontTools stamps the
+    subset's head table with the current time unless SOURCE_DATE_EPOCH is set."""
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()))
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
 
 
 class _Collect(logging.Handler):
@@ -84,10 +121,19 @@ def _captured_warnings() -> Iterator[_Collect]:
         logger.propagate, logger.level = saved
 
 
+def font_css(faces: Sequence[FontFace]) -> str:
+    return font_face_css(faces, lambda face: virtual_url("fonts", face.file_name))
+
+
 def render_pdf(
-    html: str, css: str, base: Path, roots: Sequence[Path], faces: Sequence[FontFace], pdf_path: str
+    html: str, css: str, roots: Mapping[str, Path], faces: Sequence[FontFace], moment: datetime.datetime,
+    pdf_path: str,
 ) -> tuple[bytes, list[Diagnostic]]:
-    """Lay out ``html`` (addressing files relative to ``base``) and return the checked PDF bytes."""
+    """Lay out ``html`` and return the checked PDF bytes.
+
+    ``roots`` maps the virtual roots ("project", "fonts", "styles") to folders; the HTML addresses
+    files relative to the project root, the CSS relative to the styles folder.
+    """
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import FatalURLFetchingError
@@ -95,15 +141,15 @@ def render_pdf(
     fetcher = _fetcher_class()(roots)
     font_config = FontConfiguration()
     found: list[Diagnostic] = []
-    with _captured_warnings() as log:
+    with _captured_warnings() as log, _source_date_epoch(moment):
         try:
-            stylesheet = CSS(string=css, base_url=base.as_uri() + "/", url_fetcher=fetcher, font_config=font_config)
-            document = HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher).render(
+            stylesheet = CSS(string=css, base_url=virtual_url("styles"), url_fetcher=fetcher, font_config=font_config)
+            document = HTML(string=html, base_url=virtual_url("project"), url_fetcher=fetcher).render(
                 stylesheets=[stylesheet], font_config=font_config,
             )
             data: bytes = document.write_pdf()
         except FatalURLFetchingError as exc:
-            refused = fetcher.refused[-1] if fetcher.refused else str(exc)
+            refused = _real_url(fetcher.refused[-1]) if fetcher.refused else str(exc)
             raise ResourceError([rules.RESOURCE_OUTSIDE(
                 f"a stylesheet or document asks for '{refused}', which is outside the project",
                 Location("styles/"),
@@ -119,6 +165,14 @@ def render_pdf(
     if any(d.severity == "error" for d in found):
         raise RenderError(found)
     return data, found
+
+
+def _real_url(url: str) -> str:
+    """A refused URL as the author wrote it, without our virtual prefix."""
+    path = urllib.request.url2pathname(urllib.parse.urlsplit(url).path) if url.startswith("file:") else url
+    for name in ("project", "styles", "fonts"):
+        path = path.removeprefix(f"{VIRTUAL}{name}/")
+    return path
 
 
 def embedded_fonts(data: bytes) -> list[tuple[str, str | None]]:
