@@ -77,11 +77,11 @@ def load_book(project: Project, environ: Mapping[str, str]) -> tuple[model.Book,
 
 
 def stylesheet(project: Project, names: tuple[str, ...]) -> str:
-    folder = project.assets_dir("styles")
+    """The named sheets, each from the project or else the defaults, in cascade order."""
     parts = []
     for name in names:
-        path = folder / name
-        if path.is_file():
+        path = project.stylesheet(name)
+        if path is not None:
             parts.append(f"/* {name} */\n" + path.read_text(encoding="utf-8"))
     return "\n".join(parts)
 
@@ -95,8 +95,7 @@ def build(path: Path | str = ".", environ: Mapping[str, str] | None = None) -> B
     book, found = load_book(project, environ)
     timings["read"] = time.perf_counter() - started
 
-    fonts_dir = project.assets_dir("fonts")
-    faces = load_faces(fonts_dir, project.relative)
+    faces = load_faces(project.fonts_dir, project.relative)
     identifier = book.config.identifier or derived_identifier(book.config)
     families = tuple(dict.fromkeys(face.family for face in faces))
     renderer = Renderer(book, identifier, families)
@@ -124,7 +123,7 @@ def build(path: Path | str = ".", environ: Mapping[str, str] | None = None) -> B
     css = (pdf.page_css(book.config.print)
            + pdf.font_css(faces)
            + stylesheet(project, ("base.css", "print.css", "extra.css")))
-    roots = {"project": project.root, "fonts": fonts_dir, "styles": project.assets_dir("styles")}
+    roots = {"project": project.root, "fonts": project.fonts_dir, "styles": project.styles_dir}
     pdf_bytes, pdf_notes = pdf.render_pdf(html, css, roots, faces, book.modified, names[pdf_path])
     found += pdf_notes
     timings["pdf"] = time.perf_counter() - started

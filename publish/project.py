@@ -36,14 +36,26 @@ class Project:
     def dist_dir(self) -> Path:
         return self.root / "dist"
 
-    def assets_dir(self, kind: str) -> Path:
-        """The project's own ``styles/`` or ``fonts/`` when present, else the tool's defaults."""
-        own = self.root / kind
-        if kind == "fonts" and own.is_dir() and any(_is_font(p) for p in own.iterdir()):
+    @property
+    def fonts_dir(self) -> Path:
+        """The project's ``fonts/`` when it holds fonts (they replace the defaults), else the defaults."""
+        own = self.root / "fonts"
+        if own.is_dir() and any(_is_font(p) for p in own.iterdir()):
             return own
-        if kind == "styles" and own.is_dir() and any(p.suffix == ".css" for p in own.iterdir()):
-            return own
-        return defaults_dir(kind)
+        return defaults_dir("fonts")
+
+    @property
+    def styles_dir(self) -> Path:
+        """Where relative URLs in stylesheets are resolved: the project's ``styles/`` when it exists."""
+        own = self.root / "styles"
+        return own if own.is_dir() else defaults_dir("styles")
+
+    def stylesheet(self, name: str) -> Path | None:
+        """``styles/NAME`` from the project when it has one (it replaces the default sheet), else the default."""
+        for folder in (self.root / "styles", defaults_dir("styles")):
+            if (folder / name).is_file():
+                return folder / name
+        return None
 
     def relative(self, path: Path) -> str:
         try:

@@ -29,7 +29,7 @@ def main() -> None:
     for page in pages:
         sheet.paste(page, (x, gap))
         x += page.width + gap
-    sheet.thumbnail((2400, 2400))
+    sheet.thumbnail((1800, 1800))
     sheet.save(OUT / "pdf-pages.png", optimize=True)
     with zipfile.ZipFile(next((ROOT / "dist").glob("*.epub"))) as book:
         cover_name = next(n for n in book.namelist() if n.startswith("EPUB/images/cover"))

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from publish.cli import main
 from tests.conftest import PHOTO, write_project
+from tests.helpers import epub_opf
 
 CHAPTER = """
 ---
@@ -104,8 +105,7 @@ CASES = {
         3, ["manuscript/01-bai.md:8", "M009"],
     ),
     "stylesheet reaching outside": (
-        {"styles__extra_DOT_css": "body { background: url('/etc/passwd'); }\n",
-         "styles__base_DOT_css": "p { margin: 0 }\n"},
+        {"styles__extra_DOT_css": "body { background: url('/etc/passwd'); }\n"},
         3, ["R002", "/etc/passwd"],
     ),
     "character no font covers": (
@@ -153,9 +153,13 @@ def test_all_config_errors_reported_at_once(tmp_path: Path) -> None:
 
 
 def test_a_good_project_builds_and_replaces_dist(tmp_path: Path) -> None:
-    root = project(tmp_path, manuscript__images__a_DOT_jpg=PHOTO)
+    root = project(tmp_path, manuscript__images__a_DOT_jpg=PHOTO,
+                   publish_DOT_yaml=CONFIG.lstrip() + "cover: manuscript/images/a.jpg\n")
     code, output = run_build(root)
     assert code == 0, output
+    opf = epub_opf(root / "dist" / "sach-thu.epub")
+    cover = opf.find(".//{http://www.idpf.org/2007/opf}item[@properties='cover-image']")
+    assert cover.get("href").startswith("images/a-") and cover.get("media-type") == "image/jpeg"
     assert (root / "dist" / "sach-thu.epub").read_bytes()[:2] == b"PK"
     assert (root / "dist" / "sach-thu.pdf").read_bytes()[:5] == b"%PDF-"
     assert not [p for p in (root / "dist").iterdir() if p.name.endswith(".tmp")]

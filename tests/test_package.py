@@ -29,3 +29,10 @@ def test_wheel_ships_styles_fonts_and_templates(tmp_path: Path) -> None:
 def test_python_dash_m_publish() -> None:
     done = subprocess.run([sys.executable, "-m", "publish", "--version"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "publish" in done.stdout
+
+
+def test_every_diagnostic_code_is_documented() -> None:
+    from publish.rules import CATALOGUE
+
+    documented = (REPO / "docs" / "diagnostics.md").read_text(encoding="utf-8")
+    assert [code for code in CATALOGUE if f"| {code} |" not in documented] == []
