@@ -21,6 +21,8 @@ build: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+	$(BIN)/ruff check publish tests scripts
+	$(BIN)/mypy
 
 lint: $(STAMP)
 	$(BIN)/ruff check publish tests scripts

@@ -17,8 +17,8 @@ from fontTools import subset
 from fontTools.ttLib import TTFont, TTLibError
 
 from publish import rules
-from publish.errors import ResourceError
 from publish.diagnostics import Location
+from publish.errors import ResourceError
 
 # Characters every EPUB subset keeps besides the book's own text: basic Latin and punctuation that
 # reading systems may generate (list numbers, quotes), and the Vietnamese combining marks, so that a

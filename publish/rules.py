@@ -35,92 +35,94 @@ def _rule(code: str, severity: Severity, title: str, hint: str = "") -> Rule:
     return rule
 
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
-YAML_SYNTAX = _rule("Y001", E, "YAML syntax error", "Check indentation and quote values that contain ':' or '#'.")
-YAML_UNKNOWN_KEY = _rule("Y002", E, "unknown key", "Remove the key or correct its spelling.")
-YAML_WRONG_TYPE = _rule("Y003", E, "value of the wrong type or form")
-YAML_MISSING_KEY = _rule("Y004", E, "required key missing")
-YAML_DUPLICATE_KEY = _rule("Y005", E, "key given twice", "Keep one of the two values.")
-YAML_NOT_MAPPING = _rule("Y006", E, "YAML document is not a mapping of keys to values")
+YAML_SYNTAX = _rule("Y001", ERROR, "YAML syntax error", "Check indentation and quote values that contain ':' or '#'.")
+YAML_UNKNOWN_KEY = _rule("Y002", ERROR, "unknown key", "Remove the key or correct its spelling.")
+YAML_WRONG_TYPE = _rule("Y003", ERROR, "value of the wrong type or form")
+YAML_MISSING_KEY = _rule("Y004", ERROR, "required key missing")
+YAML_DUPLICATE_KEY = _rule("Y005", ERROR, "key given twice", "Keep one of the two values.")
+YAML_NOT_MAPPING = _rule("Y006", ERROR, "YAML document is not a mapping of keys to values")
 
 CONFIG_MISSING = _rule(
-    "C001", E, "no publish.yaml in the project folder",
+    "C001", ERROR, "no publish.yaml in the project folder",
     "Run publish in the project folder, or give its path: publish build PATH.",
 )
 CONFIG_NO_CHAPTERS = _rule(
-    "C002", E, "the manuscript folder holds no chapter", "Add Markdown files (*.md) to manuscript/.",
+    "C002", ERROR, "the manuscript folder holds no chapter", "Add Markdown files (*.md) to manuscript/.",
 )
 CONFIG_NO_DATE = _rule(
-    "C003", W, "no date for the book",
+    "C003", WARNING, "no date for the book",
     "Set 'date' in publish.yaml (or SOURCE_DATE_EPOCH); a fixed date of 1980-01-01 is used meanwhile.",
 )
 
 MANUSCRIPT_ENCODING = _rule(
-    "M001", E, "file is not UTF-8", "Save the file as UTF-8 (in most editors: Save As, Encoding: UTF-8).",
+    "M001", ERROR, "file is not UTF-8", "Save the file as UTF-8 (in most editors: Save As, Encoding: UTF-8).",
 )
 MANUSCRIPT_FRONT_MATTER = _rule(
-    "M002", E, "missing or unclosed front matter",
+    "M002", ERROR, "missing or unclosed front matter",
     "Start the file with a line '---', the YAML fields (title: ...), and a closing line '---'.",
 )
 MANUSCRIPT_RAW_HTML = _rule(
-    "M003", E, "raw HTML in the manuscript",
+    "M003", ERROR, "raw HTML in the manuscript",
     "Write it in Markdown instead; raw HTML could inject markup or scripts into the book.",
 )
 MANUSCRIPT_INLINE_IMAGE = _rule(
-    "M004", E, "image inside running text",
+    "M004", ERROR, "image inside running text",
     "Put the image alone in its own paragraph, with blank lines around it, to make a figure.",
 )
 MANUSCRIPT_HEADING_LEVEL = _rule(
-    "M005", E, "level-1 heading inside an article",
+    "M005", ERROR, "level-1 heading inside an article",
     "The article title comes from the front matter 'title'; use ## and ### for sections.",
 )
 MANUSCRIPT_FIGURE_ATTRIBUTE = _rule(
-    "M006", E, "unknown figure attribute", "A figure takes {alt=\"...\" credit=\"...\"} and nothing else.",
+    "M006", ERROR, "unknown figure attribute", "A figure takes {alt=\"...\" credit=\"...\"} and nothing else.",
 )
-MANUSCRIPT_UNSUPPORTED = _rule("M007", E, "unsupported Markdown construct")
+MANUSCRIPT_UNSUPPORTED = _rule("M007", ERROR, "unsupported Markdown construct")
 MANUSCRIPT_NO_ALT = _rule(
-    "M008", W, "figure without alt text",
+    "M008", WARNING, "figure without alt text",
     'Describe what the photo shows for readers who cannot see it: {alt="..."}.',
 )
 
 MANUSCRIPT_LINK = _rule(
-    "M009", E, "link the book cannot follow",
+    "M009", ERROR, "link the book cannot follow",
     "Links must be absolute http(s), mailto: or tel: addresses; links to files are not supported.",
 )
 
-RESOURCE_MISSING = _rule("R001", E, "file not found", "Check the path; it is relative to the file that names it.")
+RESOURCE_MISSING = _rule("R001", ERROR, "file not found", "Check the path; it is relative to the file that names it.")
 RESOURCE_OUTSIDE = _rule(
-    "R002", E, "resource outside the project",
+    "R002", ERROR, "resource outside the project",
     "Copy the file into the project folder and use a relative path; absolute paths, '../' escapes, "
     "file:// and network URLs are refused.",
 )
-RESOURCE_BAD_IMAGE = _rule("R003", E, "image cannot be read", "Re-export the image as JPEG or PNG.")
-RESOURCE_BAD_FONT = _rule("R004", E, "font file cannot be used")
+RESOURCE_BAD_IMAGE = _rule("R003", ERROR, "image cannot be read", "Re-export the image as JPEG or PNG.")
+RESOURCE_BAD_FONT = _rule("R004", ERROR, "font file cannot be used")
 
-TEXT_NFC = _rule("T001", I, "text normalized to Unicode NFC", "Save the file with precomposed (NFC) characters.")
+TEXT_NFC = _rule("T001", INFO, "text normalized to Unicode NFC", "Save the file with precomposed (NFC) characters.")
 TEXT_ETH = _rule(
-    "T002", W, "look-alike Đ replaced",
+    "T002", WARNING, "look-alike Đ replaced",
     "Type Đ/đ (U+0110/U+0111); Ð/ð (U+00D0/U+00F0, Icelandic eth) and Ɖ (U+0189) only look alike.",
 )
 TEXT_NBSP = _rule(
-    "T003", I, "accidental no-break space removed",
+    "T003", INFO, "accidental no-break space removed",
     "Delete the no-break space; it sits next to another space or at the edge of a line.",
 )
 
 FONT_FALLBACK = _rule(
-    "F001", E, "fallback font in the PDF",
+    "F001", ERROR, "fallback font in the PDF",
     "A character is missing from the declared fonts; use a font that covers it or change the text.",
 )
 FONT_NOT_COVERED = _rule(
-    "F002", E, "character not covered by the fonts", "Use a font that covers it or change the text.",
+    "F002", ERROR, "character not covered by the fonts", "Use a font that covers it or change the text.",
 )
 
-PDF_RENDER_WARNING = _rule("P001", W, "WeasyPrint warning")
-PDF_RENDER_FAILED = _rule("P002", E, "PDF rendering failed")
+PDF_RENDER_WARNING = _rule("P001", WARNING, "WeasyPrint warning")
+PDF_RENDER_FAILED = _rule("P002", ERROR, "PDF rendering failed")
 PDF_SUBSET_FALLBACK = _rule(
-    "P003", I, "fonts subset with fontTools",
+    "P003", INFO, "fonts subset with fontTools",
     "Install HarfBuzz's subset library (Debian: libharfbuzz-subset0) for faster font subsetting.",
 )
-EPUB_PACKAGE_FAILED = _rule("E001", E, "EPUB packaging failed")
-WRITE_FAILED = _rule("B001", E, "output could not be written", "Check that dist/ is writable and the disk not full.")
+EPUB_PACKAGE_FAILED = _rule("E001", ERROR, "EPUB packaging failed")
+WRITE_FAILED = _rule(
+    "B001", ERROR, "output could not be written", "Check that dist/ is writable and the disk not full.",
+)

@@ -86,5 +86,6 @@ def _strokes_in_forms(page: pikepdf.Page) -> int:
     count = 0
     for xobject in page.obj.Resources.get("/XObject", {}).values():
         if xobject.get("/Subtype") == "/Form":
-            count += sum(1 for _, op in pikepdf.parse_content_stream(xobject) if str(op) in ("S", "s", "B", "B*", "b", "b*"))
+            operators = (str(op) for _, op in pikepdf.parse_content_stream(xobject))
+            count += sum(1 for op in operators if op in ("S", "s", "B", "B*", "b", "b*"))
     return count

@@ -119,8 +119,9 @@ def text_of(docs: Sequence[Document]) -> str:
         root = etree.fromstring(doc.xhtml.encode("utf-8"))
         body = root.find("{http://www.w3.org/1999/xhtml}body")
         if body is not None:
-            parts.append("".join(body.itertext()))
-            parts.extend(str(alt) for alt in body.xpath(".//@alt"))
+            parts.append("".join(str(text) for text in body.itertext()))
+            alts: Any = body.xpath(".//@alt")
+            parts.extend(str(alt) for alt in alts)
     return "\n".join(parts)
 
 

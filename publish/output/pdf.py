@@ -181,7 +181,7 @@ def embedded_fonts(data: bytes) -> list[tuple[str, str | None]]:
     seen: set[tuple[int, int]] = set()
     with pikepdf.open(io.BytesIO(data)) as pdf:
         for page in pdf.pages:
-            resources = page.obj.get("/Resources", {})
+            resources: Any = page.obj.get("/Resources", {})
             for font in resources.get("/Font", {}).values():
                 key = font.objgen
                 if key in seen:
@@ -192,7 +192,8 @@ def embedded_fonts(data: bytes) -> list[tuple[str, str | None]]:
                     descriptor = font.DescendantFonts[0].get("/FontDescriptor")
                 program = None
                 if descriptor is not None:
-                    program = descriptor.get("/FontFile2") or descriptor.get("/FontFile3") or descriptor.get("/FontFile")
+                    program = next((descriptor[key] for key in ("/FontFile2", "/FontFile3", "/FontFile")
+                                    if key in descriptor), None)
                 name = None
                 if program is not None:
                     try:
