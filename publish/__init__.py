@@ -8,7 +8,6 @@ Vietnamese-capable fonts embedded and every change to the text reported.
     >>> [str(p) for p in result.outputs]             # doctest: +SKIP
 """
 
-from publish.build import BuildResult, build
 from publish.diagnostics import Diagnostic, Location, Severity
 from publish.errors import (
     ConfigError,
@@ -21,6 +20,7 @@ from publish.errors import (
     ToolMissingError,
     WriteError,
 )
+from publish.pipeline import BuildResult, build
 from publish.version import VERSION as __version__
 
 __all__ = [

@@ -43,8 +43,8 @@ def main() -> None:
 @click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
 def build(project: Path, strict: bool, verbose: bool, debug: bool) -> None:
     """Build PROJECT (default: the current folder) into PROJECT/dist/."""
-    from publish.build import build as run_build
     from publish.errors import PublishError
+    from publish.pipeline import build as run_build
 
     try:
         result = run_build(project)

@@ -22,6 +22,7 @@ from publish.diagnostics import Diagnostic, Location, Severity
 from publish.errors import ConfigError, ManuscriptError, RenderError
 from publish.fonts import FontFace, load_faces, uncovered
 from publish.manuscript import read_chapters
+from publish.manuscript.reader import ImageStore
 from publish.output import epub, pdf
 from publish.output.cover import generate_cover
 from publish.output.files import write_atomically
@@ -65,8 +66,6 @@ def load_book(project: Project, environ: Mapping[str, str]) -> tuple[model.Book,
     found += problems
     cover: model.Image | None = None
     if config.cover:
-        from publish.manuscript.reader import ImageStore
-
         store = ImageStore(project, found)
         cover = store.load(config.cover, project.root / "publish.yaml", config.location)
     if any(d.severity is Severity.ERROR for d in found):
