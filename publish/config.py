@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from publish import rules
-from publish.diagnostics import Diagnostic, Location
+from publish.diagnostics import Diagnostic, Location, errors
 from publish.text.normalize import normalize
 from publish.yamlschema import Field, Schema, Section, flag, iso_date, parse_yaml, read_mapping, text, text_list
 
@@ -156,7 +156,7 @@ def load_config(root: Path) -> tuple[BookConfig | None, list[Diagnostic]]:
         return None, found + syntax
     values, problems = read_mapping(node, SCHEMA, where)
     found += problems
-    if any(d.severity == "error" for d in found):
+    if errors(found):
         return None, found
     print_values = values.pop("print", {})
     return BookConfig(**values, print=PrintConfig(**print_values), location=where), found

@@ -18,7 +18,7 @@ from pathlib import Path
 from publish import model, rules
 from publish.clock import build_timestamp
 from publish.config import BookConfig, load_config
-from publish.diagnostics import Diagnostic, Location, Severity
+from publish.diagnostics import Diagnostic, Location, errors, warnings
 from publish.errors import ConfigError, ManuscriptError, RenderError
 from publish.fonts import FontFace, load_faces, uncovered
 from publish.manuscript import read_chapters
@@ -43,7 +43,7 @@ class BuildResult:
 
     @property
     def warnings(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.severity is Severity.WARNING]
+        return warnings(self.diagnostics)
 
 
 def derived_identifier(config: BookConfig) -> str:
@@ -68,7 +68,7 @@ def load_book(project: Project, environ: Mapping[str, str]) -> tuple[model.Book,
     if config.cover:
         store = ImageStore(project, found)
         cover = store.load(config.cover, project.root / "publish.yaml", config.location)
-    if any(d.severity is Severity.ERROR for d in found):
+    if errors(found):
         raise ManuscriptError(found)
     modified, clock_notes = build_timestamp(environ, config.date, (c.date for c in chapters))
     book = model.Book(config=config, chapters=chapters, cover=cover, modified=modified, images=images)

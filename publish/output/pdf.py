@@ -25,7 +25,7 @@ from fontTools.ttLib import TTFont
 
 from publish import rules
 from publish.config import PrintConfig
-from publish.diagnostics import Diagnostic, Location
+from publish.diagnostics import Diagnostic, Location, errors
 from publish.errors import RenderError, ResourceError
 from publish.fonts import FontFace, font_face_css
 
@@ -162,7 +162,7 @@ def render_pdf(
             continue
         found.append(rule(message, Location(pdf_path)))
     found += check_fonts(data, faces, pdf_path)
-    if any(d.severity == "error" for d in found):
+    if errors(found):
         raise RenderError(found)
     return data, found
 

@@ -40,6 +40,3 @@ def dateline_date(day: datetime.date, language: str) -> str:
 def long_date(day: datetime.date, language: str) -> str:
     return str(format_date(day, "long", locale=_locale(language)))
 
-
-def year(day: datetime.date) -> str:
-    return str(day.year)
