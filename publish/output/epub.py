@@ -78,6 +78,11 @@ class ReproducibleWriter(epub.EpubWriter):  # type: ignore[misc]
         self.out.close()
 
 
+def chapter_href(chapter: model.Chapter, fragment: str) -> str:
+    """Where a chapter (or an id inside it) lives in the EPUB."""
+    return f"{chapter.id}.xhtml" + (f"#{fragment}" if fragment else "")
+
+
 def documents(book: model.Book, renderer: Renderer, cover_name: str) -> list[Document]:
     """Every XHTML document of the EPUB, in reading order."""
     labels = renderer.labels
@@ -91,7 +96,7 @@ def documents(book: model.Book, renderer: Renderer, cover_name: str) -> list[Doc
                                                 "cover-page", "cover")))
     docs.append(Document("titlepage.xhtml", "titlepage", labels["titlepage"],
                          renderer.epub_document(book.config.title, renderer.titlepage(), "front", "frontmatter")))
-    toc = toc_entries(book, lambda chapter, fragment: f"{chapter.id}.xhtml" + (f"#{fragment}" if fragment else ""))
+    toc = toc_entries(book, chapter_href)
     landmarks = [{"type": "cover", "href": "cover.xhtml", "title": labels["cover"]},
                  {"type": "titlepage", "href": "titlepage.xhtml", "title": labels["titlepage"]},
                  {"type": "bodymatter", "href": f"{book.chapters[0].id}.xhtml", "title": labels["start"]}]
@@ -199,8 +204,7 @@ def package(
         if doc.in_spine:
             spine.append(item)
     out.spine = spine
-    out.toc = [_ncx_entry(entry) for entry in toc_entries(
-        book, lambda chapter, fragment: f"{chapter.id}.xhtml" + (f"#{fragment}" if fragment else ""))]
+    out.toc = [_ncx_entry(entry) for entry in toc_entries(book, chapter_href)]
     out.add_item(epub.EpubNcx())
 
     target = io.BytesIO()
