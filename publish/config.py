@@ -10,8 +10,21 @@ from typing import Any
 
 from publish import rules
 from publish.diagnostics import Diagnostic, Location, errors
-from publish.text.normalize import normalize
-from publish.yamlschema import Field, Schema, Section, flag, iso_date, parse_yaml, read_mapping, text, text_list
+from publish.text.normalize import TextSettings, ToneUse, normalize
+from publish.text.syllables import ToneStyle
+from publish.text.typography import typeset_fields
+from publish.yamlschema import (
+    Field,
+    Schema,
+    Section,
+    flag,
+    iso_date,
+    parse_yaml,
+    read_mapping,
+    text,
+    text_list,
+    value_locations,
+)
 
 CONFIG_NAME = "publish.yaml"
 
@@ -56,6 +69,7 @@ class BookConfig:
     rights: str = ""
     cover: str = ""
     slug: str = ""
+    tone_marks: ToneStyle | None = None
     print: PrintConfig = field(default_factory=PrintConfig)
     location: Location = field(default=Location(CONFIG_NAME), compare=False)
 
@@ -111,6 +125,13 @@ def _slug(value: Any) -> str:
     return slug
 
 
+def _tone_marks(value: Any) -> ToneStyle:
+    try:
+        return ToneStyle(text(value).lower())
+    except ValueError:
+        raise ValueError("write old (hòa, thủy) or new (hoà, thuỷ)") from None
+
+
 SCHEMA: Schema = {
     "title": Field("text", text, required=True, example="Chú trọng xây dựng đội ngũ cán bộ"),
     "subtitle": Field("text", text),
@@ -124,6 +145,7 @@ SCHEMA: Schema = {
     "rights": Field("text", text),
     "cover": Field("a path to an image inside the project", text, example="images/cover.jpg"),
     "slug": Field("a file name stem", _slug, example="chu-trong-xay-dung"),
+    "tone_marks": Field("old or new", _tone_marks, example="old"),
     "print": Section({
         "trim": Field("a page size", _trim, example="145mm x 205mm"),
         "bleed": Field("a length", _bleed, example="3mm"),
@@ -132,14 +154,22 @@ SCHEMA: Schema = {
 }
 
 
-def declared_language(source: str) -> str:
-    """The language a config text declares, read before normalization (which depends on it)."""
-    match = re.search(r"^language:\s*['\"]?([A-Za-z0-9-]+)", source, re.MULTILINE)
-    return match.group(1) if match else "vi"
+def text_settings(source: str, convert_legacy: bool = False) -> TextSettings:
+    """The text settings a config declares, read before normalization (which depends on them)."""
+    language = re.search(r"^language:\s*['\"]?([A-Za-z0-9-]+)", source, re.MULTILINE)
+    tones = re.search(r"^tone_marks:\s*['\"]?(old|new)\b", source, re.MULTILINE | re.IGNORECASE)
+    return TextSettings(
+        language=language.group(1) if language else "vi",
+        tone_marks=ToneStyle(tones.group(1).lower()) if tones else None,
+        convert_legacy=convert_legacy,
+    )
 
 
-def load_config(root: Path) -> tuple[BookConfig | None, list[Diagnostic]]:
-    """Read and validate ``root/publish.yaml``; ``None`` when it has errors (all of them are returned)."""
+def load_config(root: Path, tones: list[ToneUse] | None = None) -> tuple[BookConfig | None, list[Diagnostic]]:
+    """Read and validate ``root/publish.yaml``; ``None`` when it has errors (all of them are returned).
+
+    The syllables whose tone placement shows a style are added to ``tones``, for the book-wide check.
+    """
     path = root / CONFIG_NAME
     where = Location(CONFIG_NAME, 1)
     if not path.is_file():
@@ -150,12 +180,16 @@ def load_config(root: Path) -> tuple[BookConfig | None, list[Diagnostic]]:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         return None, [rules.MANUSCRIPT_ENCODING(f"{CONFIG_NAME} is not valid UTF-8", where.at_line(line))]
-    source, found = normalize(source, CONFIG_NAME, declared_language(source))
+    normalized = normalize(source, CONFIG_NAME, text_settings(source))
+    source, found = normalized.text, normalized.diagnostics
+    if tones is not None:
+        tones += normalized.tones
     node, syntax = parse_yaml(source, where)
     if syntax:
         return None, found + syntax
     values, problems = read_mapping(node, SCHEMA, where)
-    found += problems
+    found += problems + typeset_fields(values, ("title", "subtitle", "description", "publisher", "rights"),
+                                       value_locations(node, where), values.get("language", "vi"))
     if errors(found):
         return None, found
     print_values = values.pop("print", {})

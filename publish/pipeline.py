@@ -28,6 +28,7 @@ from publish.output.cover import generate_cover
 from publish.output.files import write_atomically
 from publish.project import Project
 from publish.render.xhtml import Renderer, toc_entries
+from publish.text.normalize import ToneUse, mixed_tone_styles
 from publish.text.slug import slugify
 from publish.version import VERSION
 
@@ -59,11 +60,12 @@ def output_stem(config: BookConfig) -> str:
 
 def load_book(project: Project, environ: Mapping[str, str]) -> tuple[model.Book, list[Diagnostic]]:
     """Config and manuscript into the document model; raises on input errors, all of them reported."""
-    config, found = load_config(project.root)
+    tones: list[ToneUse] = []
+    config, found = load_config(project.root, tones)
     if config is None:
         raise ConfigError(found)
-    chapters, images, problems = read_chapters(project, config)
-    found += problems
+    chapters, images, problems = read_chapters(project, config, tones)
+    found += problems + mixed_tone_styles(tones)
     cover: model.Image | None = None
     if config.cover:
         store = ImageStore(project, found)

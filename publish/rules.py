@@ -89,6 +89,15 @@ MANUSCRIPT_LINK = _rule(
     "Links must be absolute http(s), mailto: or tel: addresses; links to files are not supported.",
 )
 
+MANUSCRIPT_ALT_IS_CAPTION = _rule(
+    "M010", WARNING, "alt text repeats the caption",
+    "Screen readers read both: describe what the photo shows in alt, and keep the caption for what it means.",
+)
+MANUSCRIPT_NO_CAPTION = _rule(
+    "M011", WARNING, "figure without caption",
+    "Write the caption between the brackets: ![Caption](photo.jpg){alt=\"...\"}.",
+)
+
 RESOURCE_MISSING = _rule("R001", ERROR, "file not found", "Check the path; it is relative to the file that names it.")
 RESOURCE_OUTSIDE = _rule(
     "R002", ERROR, "resource outside the project",
@@ -108,12 +117,50 @@ TEXT_NBSP = _rule(
     "Delete the no-break space; it sits next to another space or at the edge of a line.",
 )
 
+TEXT_SPACES = _rule("T004", INFO, "run of spaces collapsed", "Type one space between words.")
+TEXT_QUOTES = _rule(
+    "T005", INFO, "straight quote set as a typographic quote",
+    "Nothing to do: straight quotes in the source are set as “ ” and ‘ ’ in the book.",
+)
+TEXT_DASH = _rule(
+    "T006", INFO, "hyphen between spaces set as a dash",
+    "Nothing to do: ' - ' and '--' are set as an en dash (–), '---' as an em dash (—).",
+)
+TEXT_STRAY_MARK = _rule(
+    "T007", WARNING, "stray combining mark",
+    "The mark does not belong to any Vietnamese letter: delete it and retype the letter with a Vietnamese keyboard.",
+)
+TEXT_LOOKALIKE = _rule(
+    "T008", WARNING, "letter from another alphabet inside a word",
+    "Retype the word with a Vietnamese (Latin) keyboard; a Cyrillic or Greek look-alike breaks search and sorting.",
+)
+TEXT_LEGACY = _rule(
+    "T009", ERROR, "text in a pre-Unicode Vietnamese encoding",
+    "Run 'publish fix' to convert it to Unicode (it reports each change), or re-save the original as Unicode.",
+)
+TEXT_TONES_MIXED = _rule(
+    "T010", WARNING, "both tone-mark styles in one book",
+    "Set 'tone_marks: old' (hòa, thủy) or 'tone_marks: new' (hoà, thuỷ) in publish.yaml to use one style.",
+)
+TEXT_TONE_MOVED = _rule(
+    "T011", INFO, "tone mark placed in the configured style",
+    "Nothing to do: 'tone_marks' in publish.yaml chooses the style; 'publish fix' also rewrites the source.",
+)
+
 FONT_FALLBACK = _rule(
     "F001", ERROR, "fallback font in the PDF",
     "A character is missing from the declared fonts; use a font that covers it or change the text.",
 )
 FONT_NOT_COVERED = _rule(
     "F002", ERROR, "character not covered by the fonts", "Use a font that covers it or change the text.",
+)
+FONT_STYLE_NOT_COVERED = _rule(
+    "F003", ERROR, "character missing from the face that sets it",
+    "Add a face that has the character (or set that text in another style), or change the text.",
+)
+FONT_SUBSET_LOST = _rule(
+    "F004", ERROR, "EPUB font subset lost characters",
+    "This is a bug in publish's font subsetting; please report it with the font file.",
 )
 
 PDF_RENDER_WARNING = _rule("P001", WARNING, "WeasyPrint warning")

@@ -107,6 +107,14 @@ def read_mapping(
     return values, found
 
 
+def value_locations(node: yaml.Node | None, where: Location) -> dict[str, Location]:
+    """Where each top-level value of a mapping starts, by key."""
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    first = where.line or 1
+    return {str(key.value): _at(value, first, where) for key, value in node.value}
+
+
 def _construct(node: yaml.Node) -> Any:
     return SafeConstructor().construct_object(node, deep=True)
 

@@ -8,8 +8,10 @@ import unicodedata
 import pytest
 
 from publish.text.dates import dateline_date, numeric_date
-from publish.text.normalize import normalize
+from publish.text.normalize import TextSettings, normalize
 from publish.text.slug import fold_ascii, slugify
+
+VI = TextSettings("vi")
 
 
 @pytest.mark.parametrize(("source", "expected", "codes"), [
@@ -24,24 +26,24 @@ from publish.text.slug import fold_ascii, slugify
     ("Không có gì để sửa.", "Không có gì để sửa.", []),
 ])
 def test_normalize(source: str, expected: str, codes: list[str]) -> None:
-    text, found = normalize(source, "a.md", "vi")
-    assert text == expected
-    assert [d.code for d in found] == codes
+    result = normalize(source, "a.md", VI)
+    assert result.text == expected
+    assert [d.code for d in result.diagnostics] == codes
 
 
 def test_eth_is_kept_outside_vietnamese() -> None:
-    text, found = normalize("Ðórður", "a.md", "is")
-    assert text == "Ðórður" and found == []
+    result = normalize("Ðórður", "a.md", TextSettings("is"))
+    assert result.text == "Ðórður" and result.diagnostics == []
 
 
 def test_locations_point_at_the_character() -> None:
-    _, found = normalize("dòng một\nhai Ðể\n", "m.md", "vi", first_line=10)
+    found = normalize("dòng một\nhai Ðể\n", "m.md", VI, first_line=10).diagnostics
     assert str(found[0].location) == "m.md:11:5"
 
 
 def test_nfd_and_nfc_sources_give_the_same_text() -> None:
     nfc = "Chú trọng đào tạo, bồi dưỡng cán bộ thành phố Lạng Sơn"
-    assert normalize(unicodedata.normalize("NFD", nfc), "a.md", "vi")[0] == nfc
+    assert normalize(unicodedata.normalize("NFD", nfc), "a.md", VI).text == nfc
 
 
 @pytest.mark.parametrize(("title", "slug"), [

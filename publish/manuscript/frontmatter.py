@@ -8,7 +8,8 @@ from typing import Any
 
 from publish import rules
 from publish.diagnostics import Diagnostic, Location
-from publish.yamlschema import Field, Schema, iso_date, parse_yaml, read_mapping, text
+from publish.text.typography import typeset_fields
+from publish.yamlschema import Field, Schema, iso_date, parse_yaml, read_mapping, text, value_locations
 
 SCHEMA: Schema = {
     "title": Field("text", text, required=True, example="Chú trọng xây dựng đội ngũ cán bộ"),
@@ -26,6 +27,7 @@ class FrontMatter:
     place: str
     byline: str
     lead: str
+    lead_location: Location
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,8 @@ def split(source: str, path: str) -> tuple[SplitSource | None, list[Diagnostic]]
     return None, [rules.MANUSCRIPT_FRONT_MATTER("the front matter is never closed by a line '---'", Location(path, 1))]
 
 
-def read(split_source: SplitSource, path: str) -> tuple[FrontMatter | None, list[Diagnostic]]:
+def read(split_source: SplitSource, path: str, language: str) -> tuple[FrontMatter | None, list[Diagnostic]]:
+    """The validated front matter, its text typeset (the lead is Markdown: the converter sets it)."""
     where = Location(path, split_source.yaml_first_line)
     node, found = parse_yaml(split_source.yaml_text, where)
     if found:
@@ -61,5 +64,7 @@ def read(split_source: SplitSource, path: str) -> tuple[FrontMatter | None, list
     values, found = read_mapping(node, SCHEMA, where)
     if found:
         return None, found
+    locations = value_locations(node, where)
+    notes = typeset_fields(values, ("title", "place", "byline"), locations, language)
     defaults: dict[str, Any] = {"date": None, "place": "", "byline": "", "lead": ""}
-    return FrontMatter(**(defaults | values)), []
+    return FrontMatter(**(defaults | values), lead_location=locations.get("lead", where)), notes

@@ -11,6 +11,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from publish import model, rules
 from publish.diagnostics import Diagnostic, Location
+from publish.text.typography import Change, Typographer, typeset
 
 FIGURE_ATTRIBUTES = {"alt", "credit"}
 
@@ -32,14 +33,21 @@ def parser() -> MarkdownIt:
 class ChapterConverter:
     """Turns the token tree of one chapter into blocks, collecting diagnostics instead of stopping."""
 
-    def __init__(self, chapter_id: str, path: str, first_line: int, load_image: ImageLoader) -> None:
+    def __init__(
+        self, chapter_id: str, path: str, first_line: int, load_image: ImageLoader, language: str,
+        file_lines: list[str],
+    ) -> None:
         self.chapter_id = chapter_id
         self.path = path
         self.first_line = first_line
         self.load_image = load_image
+        self.language = language
+        self.file_lines = file_lines  # the whole (normalized) file, to give typography changes a column
         self.found: list[Diagnostic] = []
         self._headings = 0
         self._figures = 0
+        self._typographer: Typographer | None = None
+        self._line = 0
 
     def location(self, node: SyntaxTreeNode | None) -> Location:
         line = node.map[0] if node is not None and node.map else 0
@@ -117,14 +125,22 @@ class ChapterConverter:
         if image is None:
             return None
         self._figures += 1
-        alt = attrs.get("alt", "").strip()
+        alt = self.attribute(attrs.get("alt", ""), where)
+        caption = self.inlines(node, where)
+        caption_text = " ".join(model.plain_text(caption).split())
         if not alt:
             self.found.append(rules.MANUSCRIPT_NO_ALT(f"figure '{attrs['src']}' has no alt text", where))
+        elif alt.casefold() == caption_text.casefold():
+            self.found.append(rules.MANUSCRIPT_ALT_IS_CAPTION(
+                f"the alt text of '{attrs['src']}' is the caption again", where,
+            ))
+        if not caption_text:
+            self.found.append(rules.MANUSCRIPT_NO_CAPTION(f"figure '{attrs['src']}' has no caption", where))
         return model.Figure(
             image=image,
-            caption=self.inlines(node, where),
+            caption=caption,
             alt=alt,
-            credit=attrs.get("credit", "").strip(),
+            credit=self.attribute(attrs.get("credit", ""), where),
             id=f"{self.chapter_id}-fig{self._figures}",
             location=where,
         )
@@ -158,6 +174,36 @@ class ChapterConverter:
     # Inlines ------------------------------------------------------------------------------------
 
     def inlines(self, node: SyntaxTreeNode, where: Location) -> tuple[model.Inline, ...]:
+        """The inline content of one block, its prose typeset by one typographer in reading order."""
+        if self._typographer is not None:
+            return self._inlines(node, where)
+        self._typographer, self._line = Typographer(self.language), where.line or 0
+        try:
+            return self._inlines(node, where)
+        finally:
+            self._typographer = None
+
+    def attribute(self, value: str, where: Location) -> str:
+        text, changes = typeset(" ".join(value.split()), self.language)
+        self._report(changes, value, where.line or 0)
+        return text
+
+    def text(self, content: str) -> model.Text:
+        assert self._typographer is not None
+        text, changes = self._typographer(content)
+        self._report(changes, content, self._line)
+        return model.Text(text)
+
+    def _report(self, changes: list[Change], content: str, line: int) -> None:
+        source = self.file_lines[line - 1] if 0 < line <= len(self.file_lines) else ""
+        start = source.find(content) if content else -1
+        for change in changes:
+            column = start + change.offset + 1 if start >= 0 else None
+            what = (f"{len(change.before)} spaces set as one" if change.rule is rules.TEXT_SPACES
+                    else f"'{change.before}' set as '{change.after}'")
+            self.found.append(change.rule(what, Location(self.path, line, column)))
+
+    def _inlines(self, node: SyntaxTreeNode, where: Location) -> tuple[model.Inline, ...]:
         out: list[model.Inline] = []
         for child in node.children:
             converted = self.inline(child, where)
@@ -172,22 +218,25 @@ class ChapterConverter:
     def inline(self, node: SyntaxTreeNode, where: Location) -> model.Inline | None:
         kind = node.type
         if kind == "text":
-            return model.Text(node.content)
-        if kind == "softbreak":
-            return model.Text(" ")
-        if kind == "hardbreak":
-            return model.LineBreak()
+            return self.text(node.content)
+        if kind in ("softbreak", "hardbreak"):
+            assert self._typographer is not None
+            self._typographer.skip(" ")
+            self._line += 1
+            return model.Text(" ") if kind == "softbreak" else model.LineBreak()
         if kind == "em":
-            return model.Emphasis(self.inlines(node, where))
+            return model.Emphasis(self._inlines(node, where))
         if kind == "strong":
-            return model.Strong(self.inlines(node, where))
+            return model.Strong(self._inlines(node, where))
         if kind == "code_inline":
+            assert self._typographer is not None
+            self._typographer.skip(node.content)
             return model.Code(node.content)
         if kind == "link":
             href = str(node.attrs.get("href", ""))
             if not href.lower().startswith(LINK_SCHEMES):
                 self.found.append(rules.MANUSCRIPT_LINK(f"link to '{href}' cannot be followed from the book", where))
-            return model.Link(href, str(node.attrs.get("title", "")), self.inlines(node, where))
+            return model.Link(href, str(node.attrs.get("title", "")), self._inlines(node, where))
         if kind == "footnote_ref":
             number = int(node.meta["id"]) + 1
             sub = int(node.meta.get("subId", 0))

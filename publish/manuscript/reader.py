@@ -16,7 +16,7 @@ from publish.errors import ResourceError
 from publish.manuscript import frontmatter
 from publish.manuscript.markdown import ChapterConverter, parser
 from publish.project import Project
-from publish.text.normalize import normalize
+from publish.text.normalize import TextSettings, ToneUse, normalize
 from publish.text.slug import slugify
 
 IMAGE_TYPES = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "GIF": ("image/gif", ".gif"),
@@ -87,32 +87,34 @@ def read_source(path: Path, relative: str) -> tuple[str | None, list[Diagnostic]
 
 
 def read_chapter(
-    path: Path, index: int, project: Project, config: BookConfig, images: ImageStore
+    path: Path, index: int, project: Project, config: BookConfig, images: ImageStore, tones: list[ToneUse]
 ) -> tuple[model.Chapter | None, list[Diagnostic]]:
     relative = project.relative(path)
     source, found = read_source(path, relative)
     if source is None:
         return None, found
-    source, changes = normalize(source, relative, config.language)
-    found = changes
+    normalized = normalize(source, relative, TextSettings(config.language, config.tone_marks))
+    source, found = normalized.text, normalized.diagnostics
+    tones += normalized.tones
     parts, problems = frontmatter.split(source, relative)
     if parts is None:
         return None, found + problems
-    meta, problems = frontmatter.read(parts, relative)
+    meta, problems = frontmatter.read(parts, relative, config.language)
+    found += problems
     if meta is None:
-        return None, found + problems
+        return None, found
     chapter_id = f"ch{index:02d}"
 
     def load_image(reference: str, where: Location) -> model.Image | None:
         return images.load(reference, path, where)
 
-    converter = ChapterConverter(chapter_id, relative, parts.body_first_line, load_image)
+    converter = ChapterConverter(chapter_id, relative, parts.body_first_line, load_image, config.language,
+                                 source.split("\n"))
     blocks, footnotes = converter.convert(parts.body)
     lead: tuple[model.Inline, ...] = ()
     if meta.lead:
-        lead_where = Location(relative, parts.yaml_first_line)
         tokens = parser().parseInline(meta.lead)
-        lead = converter.inlines(SyntaxTreeNode(tokens).children[0], lead_where)
+        lead = converter.inlines(SyntaxTreeNode(tokens).children[0], meta.lead_location)
     found += converter.found
     chapter = model.Chapter(
         id=chapter_id,
@@ -130,9 +132,12 @@ def read_chapter(
 
 
 def read_chapters(
-    project: Project, config: BookConfig
+    project: Project, config: BookConfig, tones: list[ToneUse]
 ) -> tuple[tuple[model.Chapter, ...], tuple[model.Image, ...], list[Diagnostic]]:
-    """All chapters in file-name order, the images they use, and every finding along the way."""
+    """All chapters in file-name order, the images they use, and every finding along the way.
+
+    The syllables whose tone placement shows a style are added to ``tones``.
+    """
     found: list[Diagnostic] = []
     images = ImageStore(project, found)
     chapters: list[model.Chapter] = []
@@ -142,7 +147,7 @@ def read_chapters(
             f"no *.md file in {project.relative(project.manuscript_dir)}/", Location("manuscript/"),
         ))
     for index, path in enumerate(files, start=1):
-        chapter, problems = read_chapter(path, index, project, config, images)
+        chapter, problems = read_chapter(path, index, project, config, images, tones)
         found.extend(problems)
         if chapter is not None:
             chapters.append(chapter)
