@@ -10,8 +10,12 @@ from __future__ import annotations
 import sys
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import click
+
+if TYPE_CHECKING:
+    from publish.lint import FixResult
 
 from publish.diagnostics import Diagnostic, Severity
 from publish.version import VERSION
@@ -36,10 +40,46 @@ def main() -> None:
     """Vietnamese-first publishing: Markdown manuscripts to EPUB 3 and print-ready PDF."""
 
 
+PROJECT = click.argument("project", type=click.Path(file_okay=False, path_type=Path), default=".")
+STRICT = click.option("--strict", is_flag=True, help="Finish, then fail (exit 1) if there were warnings.")
+VERBOSE = click.option("-v", "--verbose", is_flag=True, help="Also show notices (text normalizations, timings).")
+
+
+def show(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic], verbose: bool) -> None:
+    for diagnostic in diagnostics:
+        if verbose or diagnostic.severity is not Severity.INFO:
+            echo_diagnostic(diagnostic)
+
+
+def summary(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic], verbose: bool) -> str:
+    counts = {severity: sum(1 for d in diagnostics if d.severity is severity) for severity in Severity}
+    text = f"{counts[Severity.WARNING]} warning(s), {counts[Severity.INFO]} notice(s)"
+    if counts[Severity.ERROR]:
+        text = f"{counts[Severity.ERROR]} error(s), " + text
+    if counts[Severity.INFO] and not verbose:
+        text += " (see them with --verbose)"
+    return text
+
+
+def finish_strict(strict: bool, diagnostics: tuple[Diagnostic, ...] | list[Diagnostic], what: str) -> None:
+    if strict and any(d.severity is Severity.WARNING for d in diagnostics):
+        click.secho(f"--strict: warnings make this {what} fail", fg="red", err=True)
+        sys.exit(EXIT_STRICT)
+
+
+def internal_error(exc: Exception, debug: bool) -> NoReturn:
+    """A bug: say so plainly, keep the traceback behind --debug."""
+    if debug:
+        traceback.print_exc()
+    click.secho(f"internal error: {type(exc).__name__}: {exc}", fg="red", err=True)
+    click.echo("  hint: this is a bug in publish; run again with --debug and report the output.", err=True)
+    sys.exit(EXIT_INTERNAL)
+
+
 @main.command()
-@click.argument("project", type=click.Path(file_okay=False, path_type=Path), default=".")
-@click.option("--strict", is_flag=True, help="Finish the build, then fail (exit 1) if there were warnings.")
-@click.option("-v", "--verbose", is_flag=True, help="Also show notices (text normalizations, timings).")
+@PROJECT
+@STRICT
+@VERBOSE
 @click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
 def build(project: Path, strict: bool, verbose: bool, debug: bool) -> None:
     """Build PROJECT (default: the current folder) into PROJECT/dist/."""
@@ -49,29 +89,77 @@ def build(project: Path, strict: bool, verbose: bool, debug: bool) -> None:
     try:
         result = run_build(project)
     except PublishError as exc:
-        for diagnostic in exc.diagnostics:
-            if verbose or diagnostic.severity is not Severity.INFO:
-                echo_diagnostic(diagnostic)
+        show(exc.diagnostics, verbose)
         click.secho(f"build failed; dist/ was left as it was (exit {exc.exit_code})", fg="red", err=True)
         sys.exit(exc.exit_code)
-    except Exception as exc:  # a bug: say so plainly, keep the traceback behind --debug
-        if debug:
-            traceback.print_exc()
-        click.secho(f"internal error: {type(exc).__name__}: {exc}", fg="red", err=True)
-        click.echo("  hint: this is a bug in publish; run again with --debug and report the output.", err=True)
-        sys.exit(EXIT_INTERNAL)
-    shown = [d for d in result.diagnostics if verbose or d.severity is not Severity.INFO]
-    for diagnostic in shown:
-        echo_diagnostic(diagnostic)
-    notices = sum(1 for d in result.diagnostics if d.severity is Severity.INFO)
+    except Exception as exc:
+        internal_error(exc, debug)
+    show(result.diagnostics, verbose)
     for path in result.outputs:
         click.echo(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
     if verbose:
         click.echo(" ".join(f"{name} {seconds:.2f}s" for name, seconds in result.timings.items()))
-    summary = f"{len(result.warnings)} warning(s), {notices} notice(s)"
-    if notices and not verbose:
-        summary += " (see them with --verbose)"
-    click.echo(summary)
-    if strict and result.warnings:
-        click.secho("--strict: warnings make this build fail", fg="red", err=True)
-        sys.exit(EXIT_STRICT)
+    click.echo(summary(result.diagnostics, verbose))
+    finish_strict(strict, result.diagnostics, "build")
+
+
+@main.command()
+@PROJECT
+@STRICT
+@VERBOSE
+@click.option("--fix", "apply_fixes", is_flag=True, help="Run 'publish fix' first, then lint the fixed files.")
+@click.option("--list-rules", is_flag=True, help="Print the catalogue of diagnostic codes and exit.")
+@click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
+def lint(project: Path, strict: bool, verbose: bool, apply_fixes: bool, list_rules: bool, debug: bool) -> None:
+    """Check PROJECT's text, figures and font coverage without building (exit 3 on errors)."""
+    from publish.errors import InputError
+    from publish.lint import fix as run_fix
+    from publish.lint import lint as run_lint
+    from publish.rules import CATALOGUE
+
+    if list_rules:
+        for rule in CATALOGUE.values():
+            click.echo(f"{rule.code}  {rule.severity.value:<7}  {rule.title}")
+            if verbose and rule.hint:
+                click.echo(f"                   {rule.hint}")
+        return
+    try:
+        if apply_fixes:
+            report_fixes(run_fix(project), verbose, dry_run=False)
+        found = run_lint(project)
+    except Exception as exc:
+        internal_error(exc, debug)
+    show(found, verbose)
+    click.echo(summary(found, verbose))
+    if any(d.severity is Severity.ERROR for d in found):
+        sys.exit(InputError.exit_code)
+    finish_strict(strict, found, "lint")
+
+
+@main.command()
+@PROJECT
+@VERBOSE
+@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+@click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
+def fix(project: Path, verbose: bool, dry_run: bool, debug: bool) -> None:
+    """Rewrite PROJECT's sources with their text fixed: legacy encodings (TCVN3, VNI, VISCII) to Unicode,
+    NFC, look-alike Đ, stray no-break spaces, and the tone-mark style set in publish.yaml."""
+    from publish.lint import fix as run_fix
+
+    try:
+        result = run_fix(project, dry_run=dry_run)
+    except Exception as exc:
+        internal_error(exc, debug)
+    report_fixes(result, verbose, dry_run)
+
+
+def report_fixes(result: FixResult, verbose: bool, dry_run: bool) -> None:
+    for change in result.changes:
+        text = change.format().partition("\n")[0].replace(f"info[{change.code}]", f"fixed[{change.code}]")
+        click.echo(text)
+    left = [d for d in result.diagnostics if d.severity is not Severity.INFO]
+    show(left, verbose)
+    verb = "would rewrite" if dry_run else "rewrote"
+    files = ", ".join(result.changed) if result.changed else "nothing to change"
+    click.echo(f"{verb} {len(result.changed)} file(s): {files}; {len(result.changes)} change(s), "
+               f"{len(left)} finding(s) left to fix by hand")

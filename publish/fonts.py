@@ -9,7 +9,8 @@ subsets) these faces; the EPUB gets subsets made here that keep the OpenType lay
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,9 +108,41 @@ def subset_face(face: FontFace, characters: Iterable[str]) -> bytes:
     return out.getvalue()
 
 
+def needs_glyph(ch: str) -> bool:
+    """Whether a character is drawn: white space, controls and format characters (ZWJ, soft hyphen) are not."""
+    return not ch.isspace() and unicodedata.category(ch) not in ("Cc", "Cf", "Zs", "Zl", "Zp")
+
+
 def uncovered(text: str, faces: Iterable[FontFace]) -> list[str]:
     """Characters of ``text`` that no face has a glyph for (white space and controls aside)."""
     covered: set[int] = set()
     for face in faces:
         covered |= face.codepoints
-    return sorted({ch for ch in text if ord(ch) not in covered and not ch.isspace() and ord(ch) >= 0x20})
+    return sorted({ch for ch in text if ord(ch) not in covered and needs_glyph(ch)})
+
+
+def matching_face(faces: Sequence[FontFace], families: Sequence[str], weight: int, style: str) -> FontFace | None:
+    """The face CSS font matching picks (CSS Fonts 4, §5.2) for a family list, weight and style.
+
+    None when no family of the list is declared: the text would fall back to a system font.
+    """
+    for family in families:
+        candidates = [face for face in faces if face.family.casefold() == family.casefold()]
+        if candidates:
+            break
+    else:
+        return None
+    italic = style in ("italic", "oblique")
+    if any(face.italic == italic for face in candidates):
+        candidates = [face for face in candidates if face.italic == italic]
+    return min(candidates, key=lambda face: _weight_distance(weight, face.weight))
+
+
+def _weight_distance(wanted: int, weight: int) -> tuple[int, int]:
+    """Sort key of CSS weight matching: the preferred direction first, then the nearest weight."""
+    if 400 <= wanted <= 500:
+        preferred = wanted <= weight <= 500
+        return (0 if weight == wanted else 1 if preferred else 2 if weight < wanted else 3, abs(weight - wanted))
+    heavier_first = wanted > 500
+    preferred = weight >= wanted if heavier_first else weight <= wanted
+    return (0 if preferred else 1, abs(weight - wanted))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+import unicodedata
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -115,6 +116,9 @@ def build(path: Path | str = ".", environ: Mapping[str, str] | None = None) -> B
         book, renderer, docs, identifier, stylesheet(project, ("base.css", "epub.css", "extra.css")),
         faces, characters, cover, image_bytes,
     )
+    lost = epub.check_subsets(epub_bytes, faces, characters)
+    if lost:
+        raise RenderError(lost)
     timings["epub"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -125,15 +129,16 @@ def build(path: Path | str = ".", environ: Mapping[str, str] | None = None) -> B
            + pdf.font_css(faces)
            + stylesheet(project, ("base.css", "print.css", "extra.css")))
     roots = {"project": project.root, "fonts": project.fonts_dir, "styles": project.styles_dir}
-    pdf_bytes, pdf_notes = pdf.render_pdf(html, css, roots, faces, book.modified, names[pdf_path])
+    pdf_bytes, pdf_notes = pdf.render_pdf(html, css, roots, faces, book.modified, names[pdf_path],
+                                          lambda character: first_occurrence(project, book, character))
     found += pdf_notes
     timings["pdf"] = time.perf_counter() - started
 
     write_atomically({epub_path: epub_bytes, pdf_path: pdf_bytes}, names)
-    return BuildResult((epub_path, pdf_path), tuple(sorted(found, key=_reading_order)), timings)
+    return BuildResult((epub_path, pdf_path), tuple(sorted(found, key=reading_order)), timings)
 
 
-def _reading_order(diagnostic: Diagnostic) -> tuple[str, int, int]:
+def reading_order(diagnostic: Diagnostic) -> tuple[str, int, int]:
     where = diagnostic.location
     return (where.path, where.line or 0, where.column or 0) if where else ("", 0, 0)
 
@@ -150,10 +155,12 @@ def cover_file(book: model.Book, project: Project, faces: tuple[FontFace, ...]) 
 def check_coverage(characters: str, faces: tuple[FontFace, ...], project: Project, book: model.Book) -> None:
     missing = uncovered(characters, faces)
     if missing:
-        listed = ", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in missing[:10])
+        listed = ", ".join(f"'{ch}' (U+{ord(ch):04X} {unicodedata.name(ch, '?')})" for ch in missing[:10])
         more = " and more" if len(missing) > 10 else ""
+        declared = ", ".join(dict.fromkeys(face.postscript_name for face in faces))
         raise RenderError([rules.FONT_NOT_COVERED(
-            f"no declared font has a glyph for {listed}{more}", first_occurrence(project, book, missing[0]),
+            f"no declared font ({declared}) has a glyph for {listed}{more}",
+            first_occurrence(project, book, missing[0]),
         )])
 
 

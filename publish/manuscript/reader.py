@@ -16,6 +16,7 @@ from publish.errors import ResourceError
 from publish.manuscript import frontmatter
 from publish.manuscript.markdown import ChapterConverter, parser
 from publish.project import Project
+from publish.text import legacy
 from publish.text.normalize import TextSettings, ToneUse, normalize
 from publish.text.slug import slugify
 
@@ -81,8 +82,14 @@ def read_source(path: Path, relative: str) -> tuple[str | None, list[Diagnostic]
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        lines = legacy.read_as_windows_1252(raw).split("\n")
+        detection = next(filter(None, map(legacy.detect, lines)), None)
+        hint = None
+        if detection is not None:
+            hint = (f"The file looks like Vietnamese typed in {detection.encoding.description}: "
+                    "run 'publish fix' to convert it to Unicode (UTF-8).")
         return None, [rules.MANUSCRIPT_ENCODING(
-            f"byte 0x{raw[exc.start]:02X} is not valid UTF-8", Location(relative, line, column),
+            f"byte 0x{raw[exc.start]:02X} is not valid UTF-8", Location(relative, line, column), hint=hint,
         )]
 
 

@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from ebooklib import epub
+from fontTools.ttLib import TTFont
 from lxml import etree
 
 from publish import model, rules
+from publish.diagnostics import Diagnostic, Location
 from publish.errors import RenderError
-from publish.fonts import FontFace, font_face_css, subset_face
+from publish.fonts import FontFace, font_face_css, needs_glyph, subset_face
 from publish.render.xhtml import Renderer, TocEntry, toc_entries
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -146,6 +148,22 @@ def accessibility(book: model.Book, labels: Mapping[str, str]) -> list[tuple[str
     summary = labels["summary"] + (labels["summary_alt"] if all_alt else labels["summary_no_alt"])
     meta.append(("schema:accessibilitySummary", summary))
     return meta
+
+
+def check_subsets(data: bytes, faces: Sequence[FontFace], characters: str) -> list[Diagnostic]:
+    """Each font subset in the finished EPUB still has every character of the text its full face had."""
+    found = []
+    wanted = {ord(ch) for ch in characters if needs_glyph(ch)}
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for face in faces:
+            subset = TTFont(io.BytesIO(archive.read(f"EPUB/fonts/{face.file_name}")), lazy=True)
+            lost = sorted((wanted & face.codepoints) - set(subset.getBestCmap() or {}))
+            if lost:
+                listed = ", ".join(f"'{chr(c)}' (U+{c:04X})" for c in lost[:10])
+                found.append(rules.FONT_SUBSET_LOST(
+                    f"the subset of {face.file_name} lost {listed}", Location(f"fonts/{face.file_name}"),
+                ))
+    return found
 
 
 def package(

@@ -15,7 +15,7 @@ import mimetypes
 import os
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from publish import rules
 from publish.config import PrintConfig
 from publish.diagnostics import Diagnostic, Location, errors
 from publish.errors import RenderError, ResourceError
-from publish.fonts import FontFace, font_face_css
+from publish.fonts import FontFace, font_face_css, matching_face, needs_glyph
 
 
 def page_css(settings: PrintConfig) -> str:
@@ -125,14 +125,19 @@ def font_css(faces: Sequence[FontFace]) -> str:
     return font_face_css(faces, lambda face: virtual_url("fonts", face.file_name))
 
 
+Locate = Callable[[str], "Location | None"]
+
+
 def render_pdf(
     html: str, css: str, roots: Mapping[str, Path], faces: Sequence[FontFace], moment: datetime.datetime,
-    pdf_path: str,
+    pdf_path: str, locate: Locate,
 ) -> tuple[bytes, list[Diagnostic]]:
     """Lay out ``html`` and return the checked PDF bytes.
 
     ``roots`` maps the virtual roots ("project", "fonts", "styles") to folders; the HTML addresses
-    files relative to the project root, the CSS relative to the styles folder.
+    files relative to the project root, the CSS relative to the styles folder. Between layout and
+    writing, every character laid out is checked against the face that sets it; ``locate`` says
+    where a character first appears in the sources.
     """
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
@@ -147,6 +152,9 @@ def render_pdf(
             document = HTML(string=html, base_url=virtual_url("project"), url_fetcher=fetcher).render(
                 stylesheets=[stylesheet], font_config=font_config,
             )
+            missing = check_faces(document, faces, pdf_path, locate)
+            if missing:
+                raise RenderError(missing)
             data: bytes = document.write_pdf()
         except FatalURLFetchingError as exc:
             refused = _real_url(fetcher.refused[-1]) if fetcher.refused else str(exc)
@@ -154,6 +162,8 @@ def render_pdf(
                 f"a stylesheet or document asks for '{refused}', which is outside the project",
                 Location("styles/"),
             )]) from None
+        except RenderError:
+            raise
         except Exception as exc:
             raise RenderError([rules.PDF_RENDER_FAILED(f"WeasyPrint failed: {exc}", Location(pdf_path))]) from exc
     for message in dict.fromkeys(log.messages):  # WeasyPrint repeats itself once per font or page
@@ -165,6 +175,43 @@ def render_pdf(
     if errors(found):
         raise RenderError(found)
     return data, found
+
+
+def laid_out_text(document: Any) -> dict[tuple[tuple[str, ...], int, str], str]:
+    """The characters of a laid-out WeasyPrint document by (font families, weight, style) they are set in.
+
+    Walks every text box of every page, margin boxes (running heads, folios) and markers included.
+    """
+    from weasyprint.formatting_structure.boxes import TextBox
+
+    text: dict[tuple[tuple[str, ...], int, str], set[str]] = {}
+    for page in document.pages:
+        for box in page._page_box.descendants():
+            if isinstance(box, TextBox):
+                style = box.style
+                key = (tuple(style["font_family"]), int(style["font_weight"]), str(style["font_style"]))
+                text.setdefault(key, set()).update(box.text)
+    return {key: "".join(sorted(chars)) for key, chars in text.items()}
+
+
+def check_faces(document: Any, faces: Sequence[FontFace], pdf_path: str, locate: Locate) -> list[Diagnostic]:
+    """Every character laid out must have a glyph in the face CSS font matching picks for it."""
+    found = []
+    for (families, weight, style), chars in sorted(laid_out_text(document).items()):
+        face = matching_face(faces, families, weight, style)
+        drawn = [ch for ch in chars if needs_glyph(ch)]
+        missing = drawn if face is None else [ch for ch in drawn if ord(ch) not in face.codepoints]
+        if not missing:
+            continue
+        listed = ", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in missing[:10])
+        listed += " and more" if len(missing) > 10 else ""
+        if face is None:
+            message = (f"{listed} set in font family {', '.join(families)}, which is not a declared face: "
+                       "a system font would be used")
+        else:
+            message = f"{listed} set in {face.postscript_name} ({weight} {style}), which has no glyph for it"
+        found.append(rules.FONT_STYLE_NOT_COVERED(message, locate(missing[0]) or Location(pdf_path)))
+    return found
 
 
 def _real_url(url: str) -> str:

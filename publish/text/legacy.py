@@ -46,6 +46,12 @@ def mojibake_byte(ch: str) -> int | None:
         return None
 
 
+def read_as_windows_1252(raw: bytes) -> str:
+    """Bytes as a Windows-1252 program shows them (the five undefined bytes as C1 controls)."""
+    text = raw.decode("cp1252", errors="surrogateescape")
+    return re.sub("[\udc80-\udcff]", lambda m: chr(ord(m.group(0)) - 0xDC00), text)
+
+
 def _as_shown(byte: int) -> str:
     try:
         return bytes([byte]).decode("cp1252")
