@@ -166,7 +166,9 @@ def _words(line: str, alphabet: frozenset[str]) -> list[tuple[int, int]]:
         if inside and start is None:
             start = index
         elif not inside and start is not None:
-            if any(c.isalpha() for c in line[start:index]):
+            run = line[start:index]
+            # a word has a letter, or is spelled only with the encoding's codes ("®·" is TCVN3 "đã")
+            if any(c.isalpha() for c in run) or (len(run) > 1 and all(c in alphabet for c in run)):
                 spans.append((start, index))
             start = None
     return spans
@@ -184,11 +186,13 @@ def _score(line: str, encoding: LegacyEncoding) -> Detection | None:
         converted = encoding.convert(word)
         if converted == word:
             continue
-        before, after = is_syllable(word), is_syllable(converted)
+        before, after = is_syllable(word) and not _vntimeh_case(word), is_syllable(converted)
         if before and not after:
             return None  # a good word would be broken: this is not text in that encoding
         if after:
             (neutral if before else fixed).append((start, end, converted))
+        elif converted.isalpha() and not word.isalpha():
+            neutral.append((start, end, converted))  # an abbreviation: "H§ND" is "HĐND"
         else:
             garbage += 1
     if len(fixed) <= max(garbage, unicode_words) or len(fixed) + len(neutral) < 2:
@@ -197,6 +201,13 @@ def _score(line: str, encoding: LegacyEncoding) -> Detection | None:
     if encoding is TCVN3 and _all_capitals(line):  # typed in a .VnTimeH font, which draws the codes as capitals
         spans = [(start, end, converted.upper()) for start, end, converted in spans]
     return Detection(encoding, tuple(spans), len(fixed) - garbage)
+
+
+def _vntimeh_case(word: str) -> bool:
+    """Capitals with lower-case accented letters ("DòNG"): typed for a .VnTimeH font, never real text."""
+    ascii_letters = [ch for ch in word if ch.isascii() and ch.isalpha()]
+    return bool(ascii_letters) and all(ch.isupper() for ch in ascii_letters) and any(
+        not ch.isascii() and ch.islower() for ch in word)
 
 
 def _all_capitals(line: str) -> bool:
