@@ -21,12 +21,14 @@ from publish.errors import (
     WriteError,
 )
 from publish.pipeline import BuildResult, build
+from publish.proofread import FixResult, fix, lint
 from publish.version import VERSION as __version__
 
 __all__ = [
     "BuildResult",
     "ConfigError",
     "Diagnostic",
+    "FixResult",
     "InputError",
     "Location",
     "ManuscriptError",
@@ -39,4 +41,6 @@ __all__ = [
     "WriteError",
     "__version__",
     "build",
+    "fix",
+    "lint",
 ]

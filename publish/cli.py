@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 if TYPE_CHECKING:
-    from publish.lint import FixResult
+    from publish.proofread import FixResult
 
 from publish.diagnostics import Diagnostic, Severity
 from publish.version import VERSION
@@ -113,8 +113,8 @@ def build(project: Path, strict: bool, verbose: bool, debug: bool) -> None:
 def lint(project: Path, strict: bool, verbose: bool, apply_fixes: bool, list_rules: bool, debug: bool) -> None:
     """Check PROJECT's text, figures and font coverage without building (exit 3 on errors)."""
     from publish.errors import InputError
-    from publish.lint import fix as run_fix
-    from publish.lint import lint as run_lint
+    from publish.proofread import fix as run_fix
+    from publish.proofread import lint as run_lint
     from publish.rules import CATALOGUE
 
     if list_rules:
@@ -144,7 +144,7 @@ def lint(project: Path, strict: bool, verbose: bool, apply_fixes: bool, list_rul
 def fix(project: Path, verbose: bool, dry_run: bool, debug: bool) -> None:
     """Rewrite PROJECT's sources with their text fixed: legacy encodings (TCVN3, VNI, VISCII) to Unicode,
     NFC, look-alike Đ, stray no-break spaces, and the tone-mark style set in publish.yaml."""
-    from publish.lint import fix as run_fix
+    from publish.proofread import fix as run_fix
 
     try:
         result = run_fix(project, dry_run=dry_run)
@@ -155,9 +155,9 @@ def fix(project: Path, verbose: bool, dry_run: bool, debug: bool) -> None:
 
 def report_fixes(result: FixResult, verbose: bool, dry_run: bool) -> None:
     for change in result.changes:
-        text = change.format().partition("\n")[0].replace(f"info[{change.code}]", f"fixed[{change.code}]")
-        click.echo(text)
-    left = [d for d in result.diagnostics if d.severity is not Severity.INFO]
+        label = f"{change.severity.value}[{change.code}]"
+        click.echo(change.format().partition("\n")[0].replace(label, f"fixed[{change.code}]"))
+    left = result.left
     show(left, verbose)
     verb = "would rewrite" if dry_run else "rewrote"
     files = ", ".join(result.changed) if result.changed else "nothing to change"

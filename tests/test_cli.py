@@ -40,3 +40,58 @@ def test_internal_errors_are_reported_without_traceback(tmp_path: Path, monkeypa
 
 def test_usage_errors_exit_2() -> None:
     assert CliRunner().invoke(main, ["build", "--no-such-option"]).exit_code == 2
+
+
+def test_lint_reports_without_building(tmp_path: Path) -> None:
+    root = copy_sample(tmp_path)
+    result = CliRunner().invoke(main, ["lint", str(root)])
+    assert result.exit_code == 0
+    assert "warning[T002]" in result.output and "warning[T010]" in result.output
+    assert not (root / "dist").exists()
+    strict = CliRunner().invoke(main, ["lint", "--strict", str(root)])
+    assert strict.exit_code == 1
+
+
+def test_lint_exits_3_on_errors(tmp_path: Path) -> None:
+    root = copy_sample(tmp_path)
+    chapter = next((root / "manuscript").glob("*.md"))
+    tcvn3 = "\nCéng hßa x· héi chñ nghÜa ViÖt Nam\n"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + tcvn3, encoding="utf-8")
+    result = CliRunner().invoke(main, ["lint", str(root)])
+    assert result.exit_code == 3
+    assert "error[T009]" in result.output and "TCVN3" in result.output and "publish fix" in result.output
+
+
+def test_list_rules_prints_the_catalogue() -> None:
+    from publish.rules import CATALOGUE
+
+    result = CliRunner().invoke(main, ["lint", "--list-rules"])
+    assert result.exit_code == 0
+    assert [line.split()[0] for line in result.output.splitlines()] == list(CATALOGUE)
+
+
+def test_fix_dry_run_writes_nothing_and_fix_rewrites(tmp_path: Path) -> None:
+    root = copy_sample(tmp_path)
+    chapter = next((root / "manuscript").glob("*.md"))
+    before = chapter.read_bytes()
+    dry = CliRunner().invoke(main, ["fix", "--dry-run", str(root)])
+    assert dry.exit_code == 0 and chapter.read_bytes() == before
+    assert "fixed[T002]" in dry.output and "would rewrite 1 file(s)" in dry.output
+    done = CliRunner().invoke(main, ["fix", str(root)])
+    assert done.exit_code == 0 and "rewrote 1 file(s)" in done.output
+    after = chapter.read_text(encoding="utf-8")
+    assert "\u00d0" not in after and after.count("Đ") == before.decode().count("Đ") + 3
+    assert after.replace("\u00a0", " ").split() == before.decode().replace("\u00d0", "Đ").replace("\u00a0", " ").split()
+    again = CliRunner().invoke(main, ["fix", str(root)])
+    assert "rewrote 0 file(s)" in again.output
+
+
+def test_lint_fix_converts_then_lints(tmp_path: Path) -> None:
+    root = copy_sample(tmp_path)
+    chapter = next((root / "manuscript").glob("*.md"))
+    vni = "\nCoäng hoøa xaõ hoäi chuû nghóa Vieät Nam\n"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + vni, encoding="utf-8")
+    result = CliRunner().invoke(main, ["lint", "--fix", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "fixed[T009]" in result.output and "VNI" in result.output
+    assert chapter.read_text(encoding="utf-8").endswith("\nCộng hòa xã hội chủ nghĩa Việt Nam\n")

@@ -143,7 +143,7 @@ def test_ordinary_text_is_left_alone(text: str) -> None:
 
 
 def test_a_legacy_file_saved_as_windows_1252_is_read_line_by_line(tmp_path: Path) -> None:
-    from publish.lint import fix
+    from publish.proofread import fix
 
     (tmp_path / "publish.yaml").write_text("title: Thử\n", encoding="utf-8")
     chapter = tmp_path / "manuscript" / "01.md"

@@ -8,8 +8,10 @@ import unicodedata
 import pytest
 
 from publish.text.dates import dateline_date, numeric_date
-from publish.text.normalize import TextSettings, normalize
+from publish.text.normalize import TextSettings, mixed_tone_styles, normalize
 from publish.text.slug import fold_ascii, slugify
+from publish.text.syllables import ToneStyle, is_syllable, tone_style, with_tone_style
+from publish.text.typography import Typographer, typeset
 
 VI = TextSettings("vi")
 
@@ -72,3 +74,60 @@ def test_dateline(day: datetime.date, language: str, expected: str) -> None:
 
 def test_numeric_date_follows_the_locale_order() -> None:
     assert numeric_date(datetime.date(2023, 6, 1), "fr") == "01/06/2023"
+
+
+@pytest.mark.parametrize(("source", "expected", "codes"), [
+    ('Anh nói "xin chào".', "Anh nói “xin chào”.", ["T005", "T005"]),
+    ("(\"trích\")", "(“trích”)", ["T005", "T005"]),
+    ("O'Neil và 'dấu nháy đơn'", "O’Neil và ‘dấu nháy đơn’", ["T005", "T005", "T005"]),
+    ("nhiệm kỳ 2015 - 2020", "nhiệm kỳ 2015 – 2020", ["T006"]),
+    ("trang 10--12", "trang 10–12", ["T006"]),
+    ("lời --- ngắt", "lời — ngắt", ["T006"]),
+    ("hai  khoảng   trắng", "hai khoảng trắng", ["T004", "T004"]),
+    ("LSO- Ngày 31/5, HĐND-UBND", "LSO- Ngày 31/5, HĐND-UBND", []),
+])
+def test_typeset(source: str, expected: str, codes: list[str]) -> None:
+    text, changes = typeset(source, "vi")
+    assert text == expected
+    assert [change.rule.code for change in changes] == codes
+
+
+def test_quotes_pair_across_pieces_of_one_block() -> None:
+    typographer = Typographer("vi")
+    assert [typographer(piece)[0] for piece in ('Anh nói "xin ', "chào", '" rồi đi.')] == [
+        "Anh nói “xin ", "chào", "” rồi đi."]
+
+
+def test_other_languages_keep_straight_quotes() -> None:
+    assert typeset('Il dit "bonjour" - puis', "fr")[0] == 'Il dit "bonjour" – puis'
+
+
+@pytest.mark.parametrize(("word", "style", "new", "old"), [
+    ("hòa", ToneStyle.OLD, "hoà", "hòa"),
+    ("hoà", ToneStyle.NEW, "hoà", "hòa"),
+    ("Thủy", ToneStyle.OLD, "Thuỷ", "Thủy"),
+    ("KHOẺ", ToneStyle.NEW, "KHOẺ", "KHỎE"),
+    ("ủy", ToneStyle.OLD, "uỷ", "ủy"),
+    ("quý", None, "quý", "quý"),  # qu + y: one placement only
+    ("hoàng", None, "hoàng", "hoàng"),  # a final consonant: one placement only
+    ("thuyền", None, "thuyền", "thuyền"),
+    ("hoa", None, "hoa", "hoa"),
+])
+def test_tone_styles(word: str, style: ToneStyle | None, new: str, old: str) -> None:
+    assert tone_style(word) is style
+    assert with_tone_style(word, ToneStyle.NEW) == new
+    assert with_tone_style(word, ToneStyle.OLD) == old
+
+
+@pytest.mark.parametrize(("word", "valid"), [
+    ("nghiêng", True), ("khuya", True), ("người", True), ("giữ", True), ("quốc", True), ("Đảng", True),
+    ("hßa", False), ("ViÖt", False), ("Straße", False), ("hòá", False), ("xyz", False),
+])
+def test_syllable_shape(word: str, valid: bool) -> None:
+    assert is_syllable(word) is valid
+
+
+def test_tone_styles_mixed_in_a_book_are_reported_once_per_word() -> None:
+    uses = normalize("hòa thủy hòa\nhoà\nthuỷ hoà khỏe", "a.md", VI).tones
+    found = mixed_tone_styles(uses)
+    assert [(d.code, str(d.location)) for d in found] == [("T010", "a.md:2:1"), ("T010", "a.md:3:1")]

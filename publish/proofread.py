@@ -1,4 +1,4 @@
-"""``publish lint`` and ``publish fix``: the text checks of a build without building, and the fixes.
+"""Proofreading the sources: ``publish lint`` and ``publish fix``, the text checks of a build without building.
 
 :func:`lint` reads the project exactly as a build does (config, front matter, Markdown, text
 normalization, figures, font coverage) and returns every finding, errors included, instead of raising.
@@ -58,7 +58,12 @@ class FixResult:
 
     @property
     def changes(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.code in FIX_CODES and d.severity is Severity.INFO]
+        return [d for d in self.diagnostics if d.code in FIX_CODES]
+
+    @property
+    def left(self) -> list[Diagnostic]:
+        """Findings the fix could not settle (look-alike letters, stray marks...)."""
+        return [d for d in self.diagnostics if d.code not in FIX_CODES and d.severity is not Severity.INFO]
 
 
 def fix(path: Path | str = ".", dry_run: bool = False) -> FixResult:
