@@ -15,12 +15,14 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 if TYPE_CHECKING:
+    from publish.check.report import Report
     from publish.proofread import FixResult
 
 from publish.diagnostics import Diagnostic, Severity
 from publish.version import VERSION
 
 EXIT_STRICT = 1
+EXIT_TOOL_MISSING = 5
 EXIT_INTERNAL = 70
 
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
@@ -80,8 +82,9 @@ def internal_error(exc: Exception, debug: bool) -> NoReturn:
 @PROJECT
 @STRICT
 @VERBOSE
+@click.option("--check", "then_check", is_flag=True, help="Then run 'publish check' on the files built.")
 @click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
-def build(project: Path, strict: bool, verbose: bool, debug: bool) -> None:
+def build(project: Path, strict: bool, verbose: bool, then_check: bool, debug: bool) -> None:
     """Build PROJECT (default: the current folder) into PROJECT/dist/."""
     from publish.errors import PublishError
     from publish.pipeline import build as run_build
@@ -100,6 +103,8 @@ def build(project: Path, strict: bool, verbose: bool, debug: bool) -> None:
     if verbose:
         click.echo(" ".join(f"{name} {seconds:.2f}s" for name, seconds in result.timings.items()))
     click.echo(summary(result.diagnostics, verbose))
+    if then_check:
+        run_checks(list(result.outputs), project, (), "text", None, strict, verbose, debug)
     finish_strict(strict, result.diagnostics, "build")
 
 
@@ -163,3 +168,74 @@ def report_fixes(result: FixResult, verbose: bool, dry_run: bool) -> None:
     files = ", ".join(result.changed) if result.changed else "nothing to change"
     click.echo(f"{verb} {len(result.changed)} file(s): {files}; {len(result.changes)} change(s), "
                f"{len(left)} finding(s) left to fix by hand")
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The project whose dist/ to check, and whose publish.yaml and fonts the files must match "
+                   "(default: the current folder when no FILES are given).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "junit"]), default="text",
+              show_default=True, help="How to write the report.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the report to this file (the text summary still goes to the terminal).")
+@click.option("--require", multiple=True, type=click.Choice(["ace"]),
+              help="An optional checker that must run: if it is not installed, fail with exit 5.")
+@STRICT
+@VERBOSE
+@click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
+def check(files: tuple[Path, ...], project: Path | None, output_format: str, output: Path | None,
+          require: tuple[str, ...], strict: bool, verbose: bool, debug: bool) -> None:
+    """Check built EPUB and PDF files (default: the project's dist/) for shipping.
+
+    EPUBCheck, accessibility, CSS and Ace (when installed) for EPUBs; preflight for PDFs; and parity
+    between an EPUB and a PDF of the same name. Exit 0 when fit to ship, 1 on errors (or warnings with
+    --strict), 3 when there is nothing to check, 5 when a required tool is missing.
+    """
+    run_checks(list(files), project, require, output_format, output, strict, verbose, debug)
+
+
+def run_checks(files: list[Path], project: Path | None, require: tuple[str, ...], output_format: str,
+               output: Path | None, strict: bool, verbose: bool, debug: bool) -> None:
+    from publish.check import check as run_check
+    from publish.check import tool_missing
+    from publish.errors import PublishError
+
+    try:
+        report = run_check(files, project, require)
+    except PublishError as exc:
+        show(exc.diagnostics, verbose)
+        sys.exit(exc.exit_code)
+    except Exception as exc:
+        internal_error(exc, debug)
+    if output_format == "text" or output is not None:
+        echo_report(report, verbose)
+    if output_format != "text":
+        text = report.to_json(strict) if output_format == "json" else report.to_junit()
+        if output is None:
+            click.echo(text, nl=False)
+        else:
+            output.write_text(text, encoding="utf-8")
+            click.echo(f"wrote the {output_format} report to {output}", err=True)
+    if tool_missing(report):
+        click.secho("a checker could not run: see the hint above to install it", fg="red", err=True)
+        sys.exit(EXIT_TOOL_MISSING)
+    if not report.passed(strict):
+        sys.exit(EXIT_STRICT)
+
+
+_STATUS = {"passed": ("PASS", "green"), "failed": ("FAIL", "red"), "skipped": ("SKIP", "yellow")}
+
+
+def echo_report(report: Report, verbose: bool) -> None:
+    """The human report, on standard error so that JSON or JUnit on standard output stays clean."""
+    for result in report.results:
+        label, colour = _STATUS[result.status.value]
+        click.secho(f"{label} {result.name:<19} {result.target}", fg=colour, err=True, nl=False)
+        click.echo(f"  {result.summary} ({result.seconds:.1f} s)", err=True)
+        # a skipped check says why (and how to install its tool) even without --verbose
+        show([d for d in result.diagnostics if d.code != "Q001"], verbose or result.skipped)
+    errors = report.count(Severity.ERROR)
+    verdict = "fit to ship" if errors == 0 else "not fit to ship"
+    click.secho(f"{len(report.results)} check(s): {errors} error(s), {report.count(Severity.WARNING)} warning(s) "
+                f"— {verdict}", fg="green" if errors == 0 else "red", err=True)

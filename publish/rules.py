@@ -3,7 +3,9 @@
 Codes are stable: users look them up, CI greps for them. The letter says where a finding comes from:
 ``Y`` YAML structure (publish.yaml and front matter), ``C`` project configuration, ``M`` manuscript
 Markdown, ``R`` resources (images, styles, fonts), ``T`` text normalization, ``F`` fonts,
-``P`` PDF rendering, ``E`` EPUB packaging, ``B`` build and output.
+``P`` PDF rendering, ``E`` EPUB packaging, ``B`` build and output; and for ``publish check``: ``X``
+external validators (EPUBCheck, Ace), ``A`` EPUB structure and accessibility, ``Q`` PDF preflight,
+``D`` EPUB/PDF parity, ``K`` the checking itself (a tool missing, a check skipped).
 """
 
 from __future__ import annotations
@@ -172,4 +174,77 @@ PDF_SUBSET_FALLBACK = _rule(
 EPUB_PACKAGE_FAILED = _rule("E001", ERROR, "EPUB packaging failed")
 WRITE_FAILED = _rule(
     "B001", ERROR, "output could not be written", "Check that dist/ is writable and the disk not full.",
+)
+
+# publish check ---------------------------------------------------------------------------------------
+
+_EPUBCHECK_HINT = "Look the message ID up in the W3C EPUBCheck documentation."
+EPUBCHECK_ERROR = _rule("X001", ERROR, "EPUBCheck error", _EPUBCHECK_HINT)
+EPUBCHECK_WARNING = _rule("X002", WARNING, "EPUBCheck warning", _EPUBCHECK_HINT)
+EPUBCHECK_USAGE = _rule("X003", INFO, "EPUBCheck usage note")
+ACE_SERIOUS = _rule(
+    "X010", ERROR, "Ace: critical or serious accessibility violation", "See the rule in Ace by DAISY's report.",
+)
+ACE_MINOR = _rule("X011", WARNING, "Ace: moderate or minor accessibility violation",
+                  "See the rule in Ace by DAISY's report.")
+
+EPUB_IMAGE_NO_ALT = _rule(
+    "A001", ERROR, "image without alt text", 'Give the figure alt text in the manuscript: {alt="..."}.',
+)
+EPUB_NO_LANGUAGE = _rule("A002", ERROR, "document without language", "Every XHTML document needs lang and xml:lang.")
+EPUB_NAVIGATION = _rule(
+    "A003", ERROR, "navigation incomplete", "The navigation document needs a table of contents and landmarks.",
+)
+EPUB_HEADING_ORDER = _rule(
+    "A004", WARNING, "heading level skipped", "Use heading levels in order (## then ###), without skipping one.",
+)
+EPUB_A11Y_MISSING = _rule(
+    "A005", ERROR, "accessibility metadata missing",
+    "The package needs schema:accessMode, accessibilityFeature, accessibilityHazard and accessibilitySummary.",
+)
+EPUB_A11Y_UNTRUE = _rule("A006", ERROR, "accessibility metadata not true for the content")
+EPUB_CSS_RISKY = _rule(
+    "A007", WARNING, "CSS that common reading systems drop",
+    "calc(), var() and viewport units (vw, vh, vmin, vmax) are ignored by many e-readers; use em or %.",
+)
+EPUB_BROKEN = _rule("A008", ERROR, "EPUB container broken", "Rebuild the EPUB; the file is damaged or not an EPUB.")
+
+PDF_PAGES = _rule("Q001", INFO, "page count")
+PDF_BOX_MISSING = _rule("Q002", ERROR, "page box missing", "Print PDFs need a TrimBox and a BleedBox on every page.")
+PDF_BOX_NESTING = _rule(
+    "Q003", ERROR, "page boxes not nested", "The TrimBox must lie inside the BleedBox, inside the MediaBox.",
+)
+PDF_GEOMETRY = _rule(
+    "Q004", ERROR, "trim or bleed differs from publish.yaml",
+    "Rebuild the PDF from this project, or correct print: in publish.yaml.",
+)
+PDF_FONT_NOT_EMBEDDED = _rule("Q005", ERROR, "font not embedded", "Printers need every font embedded.")
+PDF_FONT_NOT_SUBSET = _rule("Q006", WARNING, "font embedded whole", "Subset fonts keep the file small.")
+PDF_FONT_UNDECLARED = _rule("Q007", ERROR, "font not among the declared faces", "A fallback font slipped in.")
+PDF_NOTDEF = _rule("Q008", ERROR, ".notdef glyph drawn", "A character has no glyph in its font: it prints as a box.")
+PDF_IMAGE_LOW = _rule(
+    "Q009", WARNING, "image under 300 ppi at its placed size", "Use a larger image or place it smaller.",
+)
+PDF_IMAGE_TOO_LOW = _rule(
+    "Q010", ERROR, "image under 150 ppi at its placed size", "Use a larger image or place it smaller.",
+)
+PDF_METADATA = _rule("Q011", ERROR, "document metadata missing", "Set title and authors in publish.yaml.")
+PDF_ENCRYPTED = _rule("Q012", ERROR, "PDF encrypted", "Printers and archives need unencrypted PDFs.")
+PDF_BROKEN = _rule("Q013", ERROR, "PDF unreadable", "Rebuild the PDF; the file is damaged or not a PDF.")
+
+PARITY_MISSING_IN_PDF = _rule(
+    "D001", ERROR, "text of the EPUB missing from the PDF", "Rebuild both files from the same manuscript.",
+)
+PARITY_MISSING_IN_EPUB = _rule(
+    "D002", ERROR, "text of the PDF missing from the EPUB", "Rebuild both files from the same manuscript.",
+)
+PARITY_METADATA = _rule(
+    "D003", ERROR, "EPUB and PDF metadata differ", "Rebuild both files from the same publish.yaml.",
+)
+
+TOOL_MISSING = _rule("K001", ERROR, "a tool the check needs is missing")
+CHECK_SKIPPED = _rule("K002", INFO, "check skipped: its tool is not installed")
+CHECK_NOTHING = _rule(
+    "K003", ERROR, "nothing to check",
+    "Build first (publish build), or name the files: publish check book.epub book.pdf.",
 )

@@ -1,0 +1,153 @@
+"""EPUB/PDF parity: both files of a book must say the same thing.
+
+Every block of text of the EPUB's reading order (paragraphs, headings, captions, list items, table
+cells) must be found, in order, in the PDF's text; the PDF may add only its furniture (running heads,
+folios, the table of contents), and the two must carry the same title, authors, language and date.
+The two word sequences (NFC, split on white space) are aligned with difflib; where they differ, the
+EPUB's letters must still be there in the PDF's (letter-spaced capitals come out of a PDF one letter
+at a time), and what the PDF adds must be furniture.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+
+from publish import rules
+from publish.check.epub import NS, EpubFile
+from publish.diagnostics import Diagnostic, Location
+
+BLOCKS = {f"{{{NS['x']}}}{tag}" for tag in ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "figcaption", "td",
+                                            "th", "dt", "dd", "pre", "blockquote", "caption")}
+FURNITURE_RUN = 8  # PDF-only words, not titles or numbers, that make a D002
+
+
+@dataclass(frozen=True)
+class Block:
+    document: str
+    line: int | None
+    words: tuple[str, ...]
+
+    @property
+    def excerpt(self) -> str:
+        text = " ".join(self.words)
+        return text if len(text) <= 80 else text[:79] + "…"
+
+
+def words(text: str) -> list[str]:
+    return unicodedata.normalize("NFC", text).split()
+
+
+def epub_blocks(book: EpubFile) -> list[Block]:
+    out = []
+    nav = book.nav()
+    for inner in book.spine:
+        if inner == nav:
+            continue  # the table of contents is furniture in the PDF
+        root = book.xml(inner)
+        body = root.find("x:body", NS)
+        if body is None:
+            continue
+        for element in body.iter(*BLOCKS):
+            if any(child.tag in BLOCKS for child in element.iterdescendants()):
+                continue  # the innermost blocks carry the text
+            found = words("".join(element.itertext()))
+            if found:
+                out.append(Block(inner, element.sourceline, tuple(found)))
+    return out
+
+
+def pdf_words(path: Path) -> list[str]:
+    import pypdfium2 as pdfium  # type: ignore[import-untyped]
+
+    document = pdfium.PdfDocument(str(path))
+    try:
+        return [w for index in range(len(document)) for w in words(document[index].get_textpage().get_text_range())]
+    finally:
+        document.close()
+
+
+def parity(book: EpubFile, pdf_path: Path) -> tuple[list[Diagnostic], str]:
+    """Align the EPUB's words with the PDF's; report EPUB blocks that lose words, and PDF-only text."""
+    text = pdf_words(pdf_path)
+    blocks = epub_blocks(book)
+    ours = [word for block in blocks for word in block.words]
+    owner = [index for index, block in enumerate(blocks) for _ in block.words]
+    missing: set[int] = set()  # blocks with words the PDF does not have
+    extra: list[list[str]] = []  # PDF-only runs of words
+    matcher = difflib.SequenceMatcher(None, ours, text, autojunk=len(ours) > 2000)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        if op == "replace" and _same_letters(ours[i1:i2], text[j1:j2]):
+            continue
+        if op in ("replace", "delete"):
+            missing.update(owner[i1:i2])
+        if op in ("replace", "insert"):
+            extra.append(text[j1:j2])
+    found = [rules.PARITY_MISSING_IN_PDF(f"“{blocks[index].excerpt}” is not in {pdf_path.name} as it is in the EPUB",
+                                         book.where(blocks[index].document, blocks[index].line))
+             for index in sorted(missing)]
+    found += _unexplained(extra, blocks, book, pdf_path.name)
+    found += _metadata(book, pdf_path)
+    return found, f"{len(blocks) - len(missing)} of {len(blocks)} EPUB text blocks found in the PDF, in order"
+
+
+def _same_letters(ours: list[str], theirs: list[str]) -> bool:
+    """The EPUB words are in the PDF words once spaces are ignored (letter-spaced or re-broken text),
+    with room for furniture (a running head and folio) around them; case is ignored (text-transform)."""
+    wanted, have = "".join(ours).casefold(), "".join(theirs).casefold()  # CSS may set capitals
+    return bool(wanted) and wanted in have
+
+
+def _unexplained(runs: list[list[str]], blocks: list[Block], book: EpubFile, label: str) -> list[Diagnostic]:
+    """PDF-only runs of words that are not furniture (titles, headings, the table of contents, numbers)."""
+    furniture = {w.casefold() for block in blocks for w in block.words if len(block.words) <= 30}
+    nav = book.nav()
+    if nav is not None and nav in book.entries:
+        furniture |= {w.casefold() for w in words("".join(book.xml(nav).itertext()))}
+    found: list[Diagnostic] = []
+    for run in runs:
+        unexplained = [w for w in run if w.casefold() not in furniture and re.fullmatch(r"[\W\d]+", w) is None]
+        if len(unexplained) >= FURNITURE_RUN:
+            excerpt = " ".join(run)
+            excerpt = excerpt if len(excerpt) <= 80 else excerpt[:79] + "…"
+            found.append(rules.PARITY_MISSING_IN_EPUB(f"“{excerpt}” is in the PDF but not in {book.label}",
+                                                      Location(label)))
+    return found
+
+
+def _metadata(book: EpubFile, pdf_path: Path) -> list[Diagnostic]:
+    with pikepdf.open(io.BytesIO(pdf_path.read_bytes())) as pdf:
+        info = pdf.docinfo
+        pdf_values = {
+            "title": _text(info.get("/Title")),
+            "authors": _text(info.get("/Author")),
+            "language": _text(pdf.Root.get("/Lang")),
+            "date": _text(info.get("/ModDate")).removeprefix("D:")[:8],
+        }
+    modified = next(iter(book.metadata("dcterms:modified")), "")
+    epub_values = {
+        "title": next(iter(book.dc("title")), ""),
+        "authors": ", ".join(book.dc("creator")),
+        "language": next(iter(book.dc("language")), ""),
+        "date": modified[:10].replace("-", ""),
+    }
+    found = []
+    for key, epub_value in epub_values.items():
+        pdf_value = pdf_values[key]
+        if unicodedata.normalize("NFC", epub_value) != unicodedata.normalize("NFC", pdf_value):
+            found.append(rules.PARITY_METADATA(
+                f"{key}: the EPUB says '{epub_value}', the PDF says '{pdf_value}'", book.where(book.opf_path)))
+    return found
+
+
+def _text(value: Any) -> str:
+    return str(value).strip() if value is not None else ""

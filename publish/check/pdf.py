@@ -1,0 +1,242 @@
+"""PDF preflight with pikepdf: the things a printer rejects a file for.
+
+Page boxes (TrimBox and BleedBox on every page, nested, of the size and bleed publish.yaml asks for),
+fonts (embedded, subset, among the declared faces, no ``.notdef`` glyph drawn), images (effective
+resolution at the size they are placed), document metadata, and no encryption.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+
+from publish import rules
+from publish.config import PrintConfig
+from publish.diagnostics import Diagnostic, Location
+from publish.fonts import FontFace
+from publish.output.pdf import embedded_fonts
+
+PT_PER_MM = 72 / 25.4
+TOLERANCE_PT = 0.5
+WARN_PPI, ERROR_PPI = 300, 150
+MAX_BLEED_PT = 10  # WeasyPrint caps the BleedBox 10 pt outside the trim
+
+
+@dataclass(frozen=True)
+class Expectations:
+    """What the PDF should be, from the project: its print settings and declared faces (None: unknown)."""
+
+    print: PrintConfig | None = None
+    faces: Sequence[FontFace] | None = None
+
+
+def preflight(path: Path, expect: Expectations) -> tuple[list[Diagnostic], str]:
+    label = path.name
+    try:
+        data = path.read_bytes()
+        pdf = pikepdf.open(io.BytesIO(data))
+    except pikepdf.PasswordError:
+        return [rules.PDF_ENCRYPTED("the PDF needs a password to open", Location(label))], "encrypted"
+    except (pikepdf.PdfError, OSError) as exc:
+        return [rules.PDF_BROKEN(f"not a readable PDF: {exc}", Location(label))], "unreadable"
+    with pdf:
+        found: list[Diagnostic] = [rules.PDF_PAGES(f"{len(pdf.pages)} page(s)", Location(label))]
+        if pdf.is_encrypted:
+            found.append(rules.PDF_ENCRYPTED("the PDF is encrypted", Location(label)))
+        found += _boxes(pdf, label, expect.print)
+        found += _fonts(data, pdf, label, expect.faces)
+        found += _images(pdf, label)
+        found += _metadata(pdf, label)
+        return found, f"{len(pdf.pages)} page(s)"
+
+
+def _box(page: Any, name: str) -> tuple[float, float, float, float] | None:
+    box = page.obj.get(name)
+    if box is None:
+        return None
+    x0, y0, x1, y1 = (float(v) for v in box)
+    return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
+
+
+def _inside(inner: tuple[float, ...], outer: tuple[float, ...]) -> bool:
+    return (inner[0] >= outer[0] - TOLERANCE_PT and inner[1] >= outer[1] - TOLERANCE_PT
+            and inner[2] <= outer[2] + TOLERANCE_PT and inner[3] <= outer[3] + TOLERANCE_PT)
+
+
+def _boxes(pdf: Any, label: str, settings: PrintConfig | None) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    for number, page in enumerate(pdf.pages, start=1):
+        where = Location(f"{label}, page {number}")
+        media = _box(page, "/MediaBox")
+        trim, bleed = _box(page, "/TrimBox"), _box(page, "/BleedBox")
+        missing = [name for name, box in (("TrimBox", trim), ("BleedBox", bleed)) if box is None]
+        if missing:
+            found.append(rules.PDF_BOX_MISSING(f"no {' and no '.join(missing)}", where))
+            continue
+        assert trim is not None and bleed is not None and media is not None
+        if not (_inside(trim, bleed) and _inside(bleed, media)):
+            found.append(rules.PDF_BOX_NESTING(f"TrimBox {_fmt(trim)} ⊄ BleedBox {_fmt(bleed)} ⊄ MediaBox "
+                                               f"{_fmt(media)}", where))
+        if settings is not None:
+            found += _geometry(trim, bleed, settings, where)
+        if len(found) >= 5:
+            break  # the same fault on every page says nothing more
+    return found
+
+
+def _geometry(trim: tuple[float, ...], bleed: tuple[float, ...], settings: PrintConfig,
+              where: Location) -> list[Diagnostic]:
+    found = []
+    width, height = trim[2] - trim[0], trim[3] - trim[1]
+    want_w, want_h = (size * PT_PER_MM for size in settings.trim)
+    if abs(width - want_w) > TOLERANCE_PT or abs(height - want_h) > TOLERANCE_PT:
+        found.append(rules.PDF_GEOMETRY(
+            f"the trim is {width / PT_PER_MM:.1f} × {height / PT_PER_MM:.1f} mm; publish.yaml asks for "
+            f"{settings.trim[0]:g} × {settings.trim[1]:g} mm", where))
+    wanted = min(settings.bleed * PT_PER_MM, MAX_BLEED_PT)
+    least = min(trim[0] - bleed[0], trim[1] - bleed[1], bleed[2] - trim[2], bleed[3] - trim[3])
+    if least < wanted - TOLERANCE_PT:
+        found.append(rules.PDF_GEOMETRY(
+            f"the bleed is {max(least, 0) / PT_PER_MM:.1f} mm; publish.yaml asks for {settings.bleed:g} mm", where))
+    return found
+
+
+def _fmt(box: tuple[float, ...]) -> str:
+    return "[" + " ".join(f"{v:.1f}" for v in box) + "]"
+
+
+def _fonts(data: bytes, pdf: Any, label: str, faces: Sequence[FontFace] | None) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    declared = {face.postscript_name for face in faces} if faces is not None else None
+    where = Location(label)
+    for base_font, program_name in embedded_fonts(data):
+        name = base_font.lstrip("/")
+        if program_name is None:
+            found.append(rules.PDF_FONT_NOT_EMBEDDED(f"font {name} is not embedded", where))
+            continue
+        if not (len(name) > 7 and name[6] == "+" and name[:6].isupper() and name[:6].isalpha()):
+            found.append(rules.PDF_FONT_NOT_SUBSET(f"font {name} is embedded whole, not subset", where))
+        if declared is not None and program_name not in declared:
+            found.append(rules.PDF_FONT_UNDECLARED(
+                f"font {name} ({program_name}) is not one of the project's faces", where))
+    for number, page in enumerate(pdf.pages, start=1):
+        for font_name in sorted(_notdef_fonts(page)):
+            found.append(rules.PDF_NOTDEF(f"font {font_name} draws glyph 0 (.notdef)",
+                                          Location(f"{label}, page {number}")))
+    return found
+
+
+def _instructions(owner: Any) -> Iterator[tuple[Any, str]]:
+    """(operands, operator) of a page's or form's content stream; inline images are skipped."""
+    for instruction in pikepdf.parse_content_stream(owner):
+        if isinstance(instruction, pikepdf.ContentStreamInstruction):
+            yield instruction.operands, str(instruction.operator)
+
+
+def _cid_to_gid(font: Any) -> bytes | None:
+    """The CIDToGIDMap of a Type0 font as bytes (None: Identity)."""
+    descendant = font.DescendantFonts[0]
+    mapping = descendant.get("/CIDToGIDMap")
+    return mapping.read_bytes() if isinstance(mapping, pikepdf.Stream) else None
+
+
+def _notdef_fonts(page: Any) -> set[str]:
+    """The Type0 (Identity-H) fonts of a page whose shown strings contain glyph 0."""
+    fonts = page.Resources.get("/Font", {}) if "/Resources" in page.obj else {}
+    found: set[str] = set()
+    current = None
+    for operands, op in _instructions(page):
+        if op == "Tf":
+            current = fonts.get(str(operands[0]))
+        elif op in ("Tj", "TJ", "'", '"') and current is not None and current.get("/Subtype") == "/Type0" \
+                and str(current.get("/Encoding")) == "/Identity-H":
+            strings = operands[0] if op == "TJ" else operands[-1:]
+            mapping = _cid_to_gid(current)
+            for item in strings:
+                if isinstance(item, pikepdf.String) and _has_glyph_zero(bytes(item), mapping):
+                    found.add(str(current.get("/BaseFont", "?")).lstrip("/"))
+    return found
+
+
+def _has_glyph_zero(codes: bytes, mapping: bytes | None) -> bool:
+    for index in range(0, len(codes) - 1, 2):
+        cid = codes[index] << 8 | codes[index + 1]
+        gid = cid if mapping is None else (mapping[2 * cid] << 8 | mapping[2 * cid + 1]
+                                           if 2 * cid + 1 < len(mapping) else 0)
+        if gid == 0:
+            return True
+    return False
+
+
+def _images(pdf: Any, label: str) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    seen: set[tuple[int, int, int]] = set()
+    for number, page in enumerate(pdf.pages, start=1):
+        for image, width_pt, height_pt in _placed_images(page.obj, (1, 0, 0, 1, 0, 0), 0):
+            if width_pt <= 0 or height_pt <= 0:
+                continue
+            ppi = min(int(image.Width) / (width_pt / 72), int(image.Height) / (height_pt / 72))
+            key = (*image.objgen, round(ppi))
+            if key in seen:
+                continue
+            seen.add(key)
+            where = Location(f"{label}, page {number}")
+            size = f"{int(image.Width)} × {int(image.Height)} px placed at {width_pt / PT_PER_MM:.0f} × " \
+                   f"{height_pt / PT_PER_MM:.0f} mm"
+            if ppi < ERROR_PPI:
+                found.append(rules.PDF_IMAGE_TOO_LOW(f"an image has {ppi:.0f} ppi ({size})", where))
+            elif ppi < WARN_PPI:
+                found.append(rules.PDF_IMAGE_LOW(f"an image has {ppi:.0f} ppi ({size})", where))
+    return found
+
+
+Matrix = tuple[float, float, float, float, float, float]
+
+
+def _multiply(m: Matrix, n: Matrix) -> Matrix:
+    a, b, c, d, e, f = m
+    a2, b2, c2, d2, e2, f2 = n
+    return (a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2,
+            e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
+
+
+def _placed_images(owner: Any, ctm: Matrix, depth: int) -> Iterator[tuple[Any, float, float]]:
+    """Each image drawn by a page or form, with its placed width and height in points."""
+    if depth > 8:
+        return
+    xobjects = owner.get("/Resources", {}).get("/XObject", {})
+    stack: list[Matrix] = []
+    for operands, op in _instructions(owner):
+        if op == "q":
+            stack.append(ctm)
+        elif op == "Q" and stack:
+            ctm = stack.pop()
+        elif op == "cm":
+            ctm = _multiply(tuple(float(v) for v in operands), ctm)  # type: ignore[arg-type]
+        elif op == "Do":
+            xobject = xobjects.get(str(operands[0]))
+            if xobject is None:
+                continue
+            if xobject.get("/Subtype") == "/Image":
+                a, b, c, d, _, _ = ctm
+                yield xobject, math.hypot(a, b), math.hypot(c, d)
+            elif xobject.get("/Subtype") == "/Form":
+                matrix = tuple(float(v) for v in xobject.get("/Matrix", [1, 0, 0, 1, 0, 0]))
+                yield from _placed_images(xobject, _multiply(matrix, ctm), depth + 1)  # type: ignore[arg-type]
+
+
+def _metadata(pdf: Any, label: str) -> list[Diagnostic]:
+    found = []
+    info = pdf.docinfo
+    for key, what in (("/Title", "title"), ("/Author", "author")):
+        if not str(info.get(key, "")).strip():
+            found.append(rules.PDF_METADATA(f"no {what} in the document information", Location(label)))
+    if not str(pdf.Root.get("/Lang", "")).strip():
+        found.append(rules.PDF_METADATA("no /Lang (document language) in the catalog", Location(label)))
+    return found

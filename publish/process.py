@@ -1,0 +1,42 @@
+"""The one way publish runs another program: found on PATH or named, with a timeout, output captured.
+
+A missing program is a :class:`~publish.errors.ToolMissingError` that says how to install it, never a
+``FileNotFoundError``; a program that hangs is stopped after ``timeout`` seconds.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from publish import rules
+from publish.diagnostics import Location
+from publish.errors import ToolMissingError
+
+
+@dataclass(frozen=True)
+class Finished:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def find(program: str, install: str, environ: Mapping[str, str] | None = None) -> str:
+    """The full path of ``program`` on PATH; ToolMissingError with ``install`` as the hint if absent."""
+    path = shutil.which(program, path=(environ or {}).get("PATH")) if environ else shutil.which(program)
+    if path is None:
+        raise ToolMissingError([rules.TOOL_MISSING(f"'{program}' is not installed or not on PATH",
+                                                   Location(program), hint=install)])
+    return path
+
+
+def run(args: Sequence[str], timeout: float, environ: Mapping[str, str] | None = None) -> Finished:
+    """Run a program to the end (or ``timeout``); its exit code is returned, not judged."""
+    try:
+        done = subprocess.run(list(args), capture_output=True, text=True, timeout=timeout, check=False,
+                              env=dict(environ) if environ is not None else None)
+    except subprocess.TimeoutExpired:
+        return Finished(-1, "", f"{args[0]} did not finish within {timeout:g} s and was stopped")
+    return Finished(done.returncode, done.stdout, done.stderr)
