@@ -1,0 +1,193 @@
+"""publish check on real files: the sample passes; outputs broken on purpose each give their diagnostic."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import jsonschema
+import pikepdf
+import pytest
+from click.testing import CliRunner
+from junitparser import JUnitXml
+
+import publish
+from publish.check import check
+from publish.check.ace import read_report as read_ace
+from publish.check.report import Report
+from publish.cli import main
+from tests.conftest import ENV, copy_sample
+from tests.helpers import REPO
+
+CHECKS = ["epub-structure", "epubcheck", "epub-accessibility", "epub-css", "ace", "pdf-preflight", "parity"]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = copy_sample(tmp_path_factory.mktemp("checked"))
+    publish.build(root, environ=ENV)
+    return root
+
+
+def outputs(root: Path) -> tuple[Path, Path]:
+    epub = next((root / "dist").glob("*.epub"))
+    return epub, epub.with_suffix(".pdf")
+
+
+def codes(report: Report) -> set[str]:
+    return {d.code for d in report.diagnostics}
+
+
+def rezip(source: Path, target: Path, change: dict[str, bytes | None]) -> Path:
+    """A copy of an EPUB with entries replaced (bytes) or removed (None), written like a real EPUB."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for info in old.infolist():
+            data = change.get(info.filename, old.read(info))
+            if data is not None:
+                new.writestr(info, data, compress_type=info.compress_type)
+    return target
+
+
+def test_the_sample_is_fit_to_ship(built: Path) -> None:
+    result = CliRunner().invoke(main, ["check", "--project", str(built)])
+    assert result.exit_code == 0, result.output
+    for name in CHECKS:
+        assert name in result.output
+    assert "PASS epubcheck" in result.output and "SKIP ace" in result.output and "fit to ship" in result.output
+    assert "npm install" in result.output  # a skipped check says how to get it
+
+
+def test_json_report_follows_its_schema_and_junit_parses(built: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    as_json = runner.invoke(main, ["check", "--project", str(built), "--format", "json", "-o",
+                                   str(tmp_path / "report.json")])
+    assert as_json.exit_code == 0
+    data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    schema = json.loads((REPO / "docs" / "check-report.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(data, schema)
+    assert [c["name"] for c in data["checks"]] == CHECKS and data["status"] == "passed"
+
+    as_junit = runner.invoke(main, ["check", "--project", str(built), "--format", "junit", "-o",
+                                    str(tmp_path / "junit.xml")])
+    assert as_junit.exit_code == 0
+    xml = JUnitXml.fromfile(str(tmp_path / "junit.xml"))
+    cases = [case for suite in xml for case in suite]
+    assert [case.name for case in cases] == CHECKS
+    assert [bool(case.is_skipped) for case in cases] == [name == "ace" for name in CHECKS]
+    assert all(case.is_passed or case.is_skipped for case in cases)
+
+
+def test_a_dropped_alt_is_found(built: Path, tmp_path: Path) -> None:
+    epub, _ = outputs(built)
+    with zipfile.ZipFile(epub) as archive:
+        chapter = archive.read("EPUB/ch01.xhtml").decode()
+    start = chapter.index(' alt="', chapter.index("<figure"))
+    broken = chapter[:start] + chapter[chapter.index('"', start + 6) + 1:]
+    target = rezip(epub, tmp_path / epub.name, {"EPUB/ch01.xhtml": broken.encode()})
+    report = check([target], environ=ENV)
+    assert {"A001", "A006"} <= codes(report)
+    [missing] = [d for d in report.diagnostics if d.code == "A001"]
+    assert str(missing.location).startswith(f"{epub.name}/EPUB/ch01.xhtml:")
+    assert not report.passed()
+
+
+def test_a_font_removed_from_the_epub_is_found(built: Path, tmp_path: Path) -> None:
+    epub, _ = outputs(built)
+    target = rezip(epub, tmp_path / epub.name, {"EPUB/fonts/NotoSerif-Italic.ttf": None})
+    report = check([target], environ=ENV)
+    assert "A008" in codes(report) and "X001" in codes(report)  # ours, and EPUBCheck's RSC-001
+    assert any("NotoSerif-Italic.ttf" in d.message for d in report.diagnostics if d.code == "A008")
+
+
+def test_a_corrupt_zip_is_found(built: Path, tmp_path: Path) -> None:
+    epub, _ = outputs(built)
+    target = tmp_path / epub.name
+    data = bytearray(epub.read_bytes())
+    target.write_bytes(bytes(data[: len(data) // 2]))
+    result = CliRunner().invoke(main, ["check", str(target)])
+    assert result.exit_code == 1
+    assert "error[A008]" in result.output and "not a readable ZIP archive" in result.output
+
+
+def test_a_shrunk_bleed_is_found(built: Path, tmp_path: Path) -> None:
+    _, pdf_path = outputs(built)
+    with pikepdf.open(pdf_path) as pdf:
+        for page in pdf.pages:
+            page.obj.BleedBox = page.obj.TrimBox
+        target = tmp_path / pdf_path.name
+        pdf.save(target)
+    report = check([target], project=built, environ=ENV)
+    [geometry, *_] = [d for d in report.diagnostics if d.code == "Q004"]
+    assert "the bleed is 0.0 mm; publish.yaml asks for 3 mm" in geometry.message
+    assert str(geometry.location) == f"{pdf_path.name}, page 1"
+
+
+def test_a_paragraph_missing_from_the_pdf_is_named(built: Path, tmp_path: Path) -> None:
+    """The PDF of a manuscript without one paragraph, paired with the full book's EPUB."""
+    epub, pdf_path = outputs(built)
+    shorter = copy_sample(tmp_path / "shorter")
+    chapter = next((shorter / "manuscript").glob("*.md"))
+    text = chapter.read_text(encoding="utf-8")
+    paragraph = next(p for p in text.split("\n\n") if p.startswith("Theo bà Hoàng Thị Thanh Phương"))
+    chapter.write_text(text.replace(paragraph + "\n\n", ""), encoding="utf-8")
+    publish.build(shorter, environ=ENV)
+    pair = tmp_path / "pair"
+    pair.mkdir()
+    shutil.copy(epub, pair / epub.name)
+    shutil.copy(outputs(shorter)[1], pair / pdf_path.name)
+    report = check([pair / epub.name, pair / pdf_path.name], environ=ENV)
+    [missing] = [d for d in report.diagnostics if d.code == "D001"]
+    assert "Theo bà Hoàng Thị Thanh Phương" in missing.message
+    assert missing.location is not None and missing.location.path == f"{epub.name}/EPUB/ch01.xhtml"
+    assert [r.status.value for r in report.results if r.name == "parity"] == ["failed"]
+
+
+def test_without_java_check_says_what_is_missing(built: Path) -> None:
+    result = CliRunner().invoke(main, ["check", "--project", str(built)], env={"PATH": "/nonexistent"})
+    assert result.exit_code == 5
+    assert "error[K001]" in result.output and "'java' is not installed" in result.output
+    assert "default-jre-headless" in result.output
+
+
+def test_requiring_a_missing_ace_fails_with_exit_5(built: Path) -> None:
+    epub, _ = outputs(built)
+    result = CliRunner().invoke(main, ["check", "--require", "ace", str(epub)],
+                                env={"PATH": "/usr/bin:/bin", "PUPPETEER_EXECUTABLE_PATH": ""})
+    assert result.exit_code == 5
+    assert "Ace (ace-cli) is not installed" in result.output and "npm install" in result.output
+
+
+def test_nothing_to_check_is_an_input_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["check", "--project", str(tmp_path)])
+    assert result.exit_code == 3 and "K003" in result.output
+
+
+def test_ace_report_mapping() -> None:
+    """An Ace 1.4.6 report (EARL JSON) of a book whose image lost its alt, as Ace wrote it."""
+    report = json.loads((REPO / "tests" / "fixtures" / "ace-report-image-alt.json").read_text(encoding="utf-8"))
+    found, summary = read_ace(report, "book.epub")
+    assert summary == "Ace 1.4.6: fail, 1 violation(s)"
+    [violation] = found
+    assert violation.code == "X010" and violation.message.startswith("image-alt (critical)")
+    assert str(violation.location) == "book.epub/ch01.xhtml"
+    assert violation.hint == "See http://kb.daisy.org/publishing/docs/html/images.html"
+
+
+def test_build_check_runs_the_checks(tmp_path: Path) -> None:
+    root = copy_sample(tmp_path)
+    result = CliRunner().invoke(main, ["build", "--check", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "PASS parity" in result.output and "fit to ship" in result.output
+
+
+def test_the_ci_workflow_for_users_builds_and_checks() -> None:
+    import yaml
+
+    workflow = yaml.safe_load((REPO / "docs" / "ci" / "github-actions.yml").read_text(encoding="utf-8"))
+    steps = workflow["jobs"]["build-and-check"]["steps"]
+    commands = " ".join(str(step.get("run", "")) for step in steps)
+    assert "publish build" in commands and "publish check" in commands and "--format junit" in commands
+    assert any("upload-artifact" in str(step.get("uses", "")) for step in steps)
