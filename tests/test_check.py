@@ -191,3 +191,45 @@ def test_the_ci_workflow_for_users_builds_and_checks() -> None:
     commands = " ".join(str(step.get("run", "")) for step in steps)
     assert "publish build" in commands and "publish check" in commands and "--format junit" in commands
     assert any("upload-artifact" in str(step.get("uses", "")) for step in steps)
+
+
+def test_a_notdef_glyph_is_found(built: Path, tmp_path: Path) -> None:
+    _, pdf_path = outputs(built)
+    with pikepdf.open(pdf_path) as pdf:
+        page = pdf.pages[2]
+        instructions = list(pikepdf.parse_content_stream(page))
+        index = next(i for i, ins in enumerate(instructions) if str(ins.operator) == "TJ")
+        strings = list(instructions[index].operands[0])
+        first = next(i for i, item in enumerate(strings) if isinstance(item, pikepdf.String))
+        strings[first] = pikepdf.String(b"\x00\x00" + bytes(strings[first])[2:])
+        instructions[index] = pikepdf.ContentStreamInstruction([pikepdf.Array(strings)], pikepdf.Operator("TJ"))
+        page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
+        target = tmp_path / pdf_path.name
+        pdf.save(target)
+    report = check([target], environ=ENV)
+    [notdef] = [d for d in report.diagnostics if d.code == "Q008"]
+    assert str(notdef.location) == f"{pdf_path.name}, page 3" and ".notdef" in notdef.message
+
+
+def test_a_low_resolution_photo_is_found(tmp_path: Path) -> None:
+    from PIL import Image
+
+    root = copy_sample(tmp_path)
+    photo = next((root / "manuscript" / "images").glob("*.jpg"))
+    with Image.open(photo) as image:
+        image.resize((240, 160)).save(photo, quality=90)
+    publish.build(root, environ=ENV)
+    report = check([outputs(root)[1]], project=root, environ=ENV)
+    [low] = [d for d in report.diagnostics if d.code in ("Q009", "Q010")]
+    assert low.code == "Q010" and "240 × 160 px" in low.message
+
+
+def test_the_sample_photo_resolution_is_measured(built: Path) -> None:
+    from publish.check.pdf import _placed_images
+
+    _, pdf_path = outputs(built)
+    with pikepdf.open(pdf_path) as pdf:
+        placed = [(int(image.Width), width) for page in pdf.pages
+                  for image, width, _ in _placed_images(page.obj, (1, 0, 0, 1, 0, 0), 0)]
+    [(pixels, width_pt)] = placed
+    assert pixels == 1800 and 300 < pixels / (width_pt / 72) < 600  # the type area is about 105 mm wide
