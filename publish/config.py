@@ -46,13 +46,20 @@ _LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
+OUTPUTS = ("epub", "print", "screen")
+
+
 @dataclass(frozen=True)
 class PrintConfig:
-    """Trim size (width, height) and bleed, in millimetres; crop marks on or off."""
+    """Trim size (width, height) and bleed, in millimetres; crop marks on or off; the press PDF's CMYK
+    output profile (a project path, or "" for the shipped FOGRA39 profile) and the print edition's
+    identifier (an ISBN, say) that the EPUB's page numbers refer to."""
 
     trim: tuple[float, float] = (145.0, 205.0)
     bleed: float = 3.0
     marks: bool = False
+    color_profile: str = ""
+    identifier: str = ""
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,7 @@ class BookConfig:
     cover: str = ""
     slug: str = ""
     tone_marks: ToneStyle | None = None
+    outputs: tuple[str, ...] = OUTPUTS
     print: PrintConfig = field(default_factory=PrintConfig)
     location: Location = field(default=Location(CONFIG_NAME), compare=False)
 
@@ -125,6 +133,17 @@ def _slug(value: Any) -> str:
     return slug
 
 
+def outputs_list(value: Any) -> tuple[str, ...]:
+    """Which files to make: a list (or comma-separated text) of epub, print and screen."""
+    items = [item.strip() for item in value.split(",")] if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not items:
+        raise ValueError(f"write a list of {', '.join(OUTPUTS)}")
+    unknown = [str(item) for item in items if item not in OUTPUTS]
+    if unknown:
+        raise ValueError(f"unknown output(s) {', '.join(unknown)}; choose from {', '.join(OUTPUTS)}")
+    return tuple(name for name in OUTPUTS if name in items)
+
+
 def _tone_marks(value: Any) -> ToneStyle:
     try:
         return ToneStyle(text(value).lower())
@@ -146,10 +165,14 @@ SCHEMA: Schema = {
     "cover": Field("a path to an image inside the project", text, example="images/cover.jpg"),
     "slug": Field("a file name stem", _slug, example="chu-trong-xay-dung"),
     "tone_marks": Field("old or new", _tone_marks, example="old"),
+    "outputs": Field("a list of outputs", outputs_list, example="[epub, print, screen]"),
     "print": Section({
         "trim": Field("a page size", _trim, example="145mm x 205mm"),
         "bleed": Field("a length", _bleed, example="3mm"),
         "marks": Field("true or false", flag, example="true"),
+        "color_profile": Field("a path to a CMYK .icc profile inside the project", text,
+                               example="profiles/PSOcoated_v3.icc"),
+        "identifier": Field("text", text, example="urn:isbn:9786040000001"),
     }),
 }
 

@@ -12,21 +12,22 @@ import os
 import time
 import unicodedata
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from publish import model, rules
 from publish.clock import build_timestamp
-from publish.config import BookConfig, load_config
+from publish.config import OUTPUTS, BookConfig, load_config
 from publish.diagnostics import Diagnostic, Location, errors, warnings
-from publish.errors import ConfigError, ManuscriptError, RenderError
+from publish.errors import ConfigError, ManuscriptError, RenderError, ResourceError
 from publish.fonts import FontFace, load_faces, uncovered
 from publish.manuscript import read_chapters
 from publish.manuscript.reader import ImageStore
-from publish.output import epub, pdf
+from publish.output import epub, pdf, press
 from publish.output.cover import generate_cover
 from publish.output.files import write_atomically
+from publish.output.pagination import PageStart, page_starts
 from publish.project import Project
 from publish.render.xhtml import Renderer, toc_entries
 from publish.text.normalize import ToneUse, mixed_tone_styles
@@ -88,54 +89,157 @@ def stylesheet(project: Project, names: tuple[str, ...]) -> str:
     return "\n".join(parts)
 
 
-def build(path: Path | str = ".", environ: Mapping[str, str] | None = None) -> BuildResult:
-    """Build the project at ``path`` into its ``dist/``; raises a :class:`~publish.errors.PublishError`."""
+SUFFIXES = {"epub": ".epub", "print": ".print.pdf", "screen": ".screen.pdf"}
+
+
+@dataclass
+class _Context:
+    """What every output of one build shares."""
+
+    project: Project
+    book: model.Book
+    faces: tuple[FontFace, ...]
+    renderer: Renderer
+    identifier: str
+    found: list[Diagnostic]
+
+    def locate(self, character: str) -> Location | None:
+        return first_occurrence(self.project, self.book, character)
+
+    @property
+    def roots(self) -> dict[str, Path]:
+        return {"project": self.project.root, "fonts": self.project.fonts_dir, "styles": self.project.styles_dir}
+
+
+def build(path: Path | str = ".", environ: Mapping[str, str] | None = None,
+          outputs: tuple[str, ...] | None = None) -> BuildResult:
+    """Build the project at ``path`` into its ``dist/``; raises a :class:`~publish.errors.PublishError`.
+
+    ``outputs`` (epub, print, screen) overrides ``outputs`` in publish.yaml.
+    """
     environ = os.environ if environ is None else environ
     timings: dict[str, float] = {}
     started = time.perf_counter()
     project = Project.at(path)
     book, found = load_book(project, environ)
     timings["read"] = time.perf_counter() - started
+    wanted = outputs or book.config.outputs
 
     faces = load_faces(project.fonts_dir, project.relative)
     identifier = book.config.identifier or derived_identifier(book.config)
-    families = tuple(dict.fromkeys(face.family for face in faces))
-    renderer = Renderer(book, identifier, families)
+    renderer = Renderer(book, identifier, tuple(dict.fromkeys(face.family for face in faces)))
+    context = _Context(project, book, faces, renderer, identifier, found)
     stem = output_stem(book.config)
-    epub_path, pdf_path = project.dist_dir / f"{stem}.epub", project.dist_dir / f"{stem}.pdf"
-    names = {epub_path: f"dist/{epub_path.name}", pdf_path: f"dist/{pdf_path.name}"}
+    paths = {name: project.dist_dir / f"{stem}{SUFFIXES[name]}" for name in wanted}
+    made: dict[Path, bytes] = {}
 
-    # One rendering of the model: the EPUB documents; their text drives coverage checks and subsets.
-    started = time.perf_counter()
-    cover = cover_file(book, project, faces)
-    docs = epub.documents(book, renderer, cover.name)
+    # Every character of the book must have a glyph before anything is laid out.
+    docs = epub.documents(book, renderer, cover_name(book))
     characters = epub.text_of(docs)
     check_coverage(characters, faces, project, book)
+
+    # The press PDF first: its pagination gives the EPUB its print page numbers.
+    page_starts: list[PageStart] = []
+    if "print" in paths:
+        started = time.perf_counter()
+        made[paths["print"]] = press_pdf(context, project.relative(paths["print"]), page_starts.extend)
+        timings["print"] = time.perf_counter() - started
+    if "epub" in paths:
+        started = time.perf_counter()
+        made[paths["epub"]] = epub_book(context, page_starts, docs)
+        timings["epub"] = time.perf_counter() - started
+    if "screen" in paths:
+        started = time.perf_counter()
+        made[paths["screen"]] = screen_pdf(context, project.relative(paths["screen"]))
+        timings["screen"] = time.perf_counter() - started
+
+    write_atomically(made, {target: project.relative(target) for target in made})
+    found += remove_stale(project, stem, set(made))
+    ordered = tuple(paths[name] for name in OUTPUTS if name in paths)  # epub, print, screen
+    return BuildResult(ordered, tuple(sorted(found, key=reading_order)), timings)
+
+
+def remove_stale(project: Project, stem: str, kept: set[Path]) -> list[Diagnostic]:
+    """Outputs of this book that this build did not make (another ``outputs:``, an older name) go:
+    left in dist/, they would be shipped or checked as if they were current."""
+    found = []
+    for path in sorted(project.dist_dir.glob(f"{stem}.*")):
+        if path not in kept and path.suffix in (".epub", ".pdf") and path.name.count(".") <= 2:
+            path.unlink()
+            found.append(rules.STALE_OUTPUT_REMOVED(f"removed {project.relative(path)}, which this build does "
+                                                    "not make", Location(project.relative(path))))
+    return found
+
+
+def epub_book(context: _Context, page_starts: list[PageStart], docs: list[epub.Document]) -> bytes:
+    """The EPUB, from ``docs`` or, with print page numbers, from documents rendered with their markers."""
+    book, project, faces = context.book, context.project, context.faces
+    cover = cover_file(book, project, faces)
+    if page_starts:
+        docs = epub.documents(book, context.renderer, cover.name, page_starts)
+    characters = epub.text_of(docs)
     image_bytes = {image.path: (project.root / image.path).read_bytes() for image in book.images}
-    epub_bytes = epub.package(
-        book, renderer, docs, identifier, stylesheet(project, ("base.css", "epub.css", "extra.css")),
-        faces, characters, cover, image_bytes,
+    source = (book.config.print.identifier or f"{context.identifier}#print") if page_starts else ""
+    data = epub.package(
+        book, context.renderer, docs, context.identifier,
+        stylesheet(project, ("base.css", "epub.css", "extra.css")), faces, characters, cover, image_bytes, source,
     )
-    lost = epub.check_subsets(epub_bytes, faces, characters)
+    lost = epub.check_subsets(data, faces, characters)
     if lost:
         raise RenderError(lost)
-    timings["epub"] = time.perf_counter() - started
+    return data
 
-    started = time.perf_counter()
-    articles = [renderer.article(chapter, lambda image: image.path) for chapter in book.chapters]
+
+def _book_html(context: _Context, media_url: Callable[[model.Image], str]) -> str:
+    book, renderer = context.book, context.renderer
+    articles = [renderer.article(chapter, media_url) for chapter in book.chapters]
     toc = toc_entries(book, lambda chapter, fragment: f"#{fragment or chapter.id}") if book.is_collection else []
-    html = renderer.pdf_book(articles, toc, VERSION)
-    css = (pdf.page_css(book.config.print)
-           + pdf.font_css(faces)
-           + stylesheet(project, ("base.css", "print.css", "extra.css")))
-    roots = {"project": project.root, "fonts": project.fonts_dir, "styles": project.styles_dir}
-    pdf_bytes, pdf_notes = pdf.render_pdf(html, css, roots, faces, book.modified, names[pdf_path],
-                                          lambda character: first_occurrence(project, book, character))
-    found += pdf_notes
-    timings["pdf"] = time.perf_counter() - started
+    return renderer.pdf_book(articles, toc, VERSION)
 
-    write_atomically({epub_path: epub_bytes, pdf_path: pdf_bytes}, names)
-    return BuildResult((epub_path, pdf_path), tuple(sorted(found, key=reading_order)), timings)
+
+def press_pdf(context: _Context, name: str, on_pages: Callable[[list[PageStart]], None]) -> bytes:
+    """The press PDF: declared PDF/X-4, CMYK through the output profile, bleed and marks."""
+    book, project = context.book, context.project
+    profile = press_profile(project, book)
+    made = {"output-profile.icc": profile.data}
+    for image in book.images:
+        made[f"{image.digest}.jpg"] = press.cmyk_image((project.root / image.path).read_bytes(), profile)
+    html = _book_html(context, lambda image: pdf.virtual_url(pdf.MEMORY, f"{image.digest}.jpg"))
+    css = (pdf.page_css(book.config.print)
+           + pdf.font_css(context.faces)
+           + press.profile_css(pdf.virtual_url(pdf.MEMORY, "output-profile.icc"))
+           + press.cmyk_css(stylesheet(project, ("base.css", "print.css", "extra.css")), profile))
+    data, notes = pdf.render_pdf(html, css, context.roots, context.faces, book.modified, name, context.locate,
+                                 pdf.Variant("pdf/x-4"), made, lambda document: on_pages(page_starts(document)))
+    context.found.extend(notes)
+    data = press.finish(data, profile, f"{context.identifier}#print")
+    rgb = press.rgb_uses(data)
+    if rgb:
+        raise RenderError([rules.PDF_RGB_LEFT(f"RGB colour in the press PDF: {'; '.join(rgb[:5])}", Location(name))])
+    return data
+
+
+def press_profile(project: Project, book: model.Book) -> press.PressProfile:
+    chosen = book.config.print.color_profile
+    where = Location("publish.yaml", None)
+    path = project.resolve(chosen, project.root / "publish.yaml", where) if chosen else None
+    try:
+        return press.load_profile(path)
+    except (ValueError, OSError) as exc:
+        raise ResourceError([rules.RESOURCE_BAD_PROFILE(f"print.color_profile '{chosen}': {exc}", where)]) from exc
+
+
+def screen_pdf(context: _Context, name: str) -> bytes:
+    """The screen PDF: tagged (declared PDF/UA-1), RGB, no bleed or marks."""
+    book, project = context.book, context.project
+    html = _book_html(context, lambda image: image.path)
+    css = (pdf.page_css(book.config.print, press=False)
+           + pdf.font_css(context.faces)
+           + stylesheet(project, ("base.css", "print.css", "extra.css")))
+    data, notes = pdf.render_pdf(html, css, context.roots, context.faces, book.modified, name, context.locate,
+                                 pdf.Variant("pdf/ua-1", tagged=True))
+    context.found.extend(notes)
+    return data
 
 
 def reading_order(diagnostic: Diagnostic) -> tuple[str, int, int]:
@@ -143,12 +247,16 @@ def reading_order(diagnostic: Diagnostic) -> tuple[str, int, int]:
     return (where.path, where.line or 0, where.column or 0) if where else ("", 0, 0)
 
 
+def cover_name(book: model.Book) -> str:
+    """Where the cover image lives in the EPUB."""
+    return f"images/{book.cover.package_name}" if book.cover is not None else "images/cover.png"
+
+
 def cover_file(book: model.Book, project: Project, faces: tuple[FontFace, ...]) -> epub.CoverFile:
     """The cover named in publish.yaml, or one generated from the metadata."""
     if book.cover is not None:
-        return epub.CoverFile(f"images/{book.cover.package_name}", book.cover.media_type,
-                              (project.root / book.cover.path).read_bytes())
-    return epub.CoverFile("images/cover.png", "image/png",
+        return epub.CoverFile(cover_name(book), book.cover.media_type, (project.root / book.cover.path).read_bytes())
+    return epub.CoverFile(cover_name(book), "image/png",
                           generate_cover(book.config, faces, DISPLAY_FAMILY, TEXT_FAMILY))
 
 

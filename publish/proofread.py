@@ -24,7 +24,7 @@ from publish.fonts import load_faces
 from publish.manuscript.reader import chapter_files
 from publish.output import epub
 from publish.output.files import write_atomically
-from publish.pipeline import check_coverage, load_book, reading_order
+from publish.pipeline import check_coverage, cover_name, load_book, reading_order
 from publish.project import Project
 from publish.render.xhtml import Renderer
 from publish.text.legacy import read_as_windows_1252
@@ -43,8 +43,7 @@ def lint(path: Path | str = ".", environ: Mapping[str, str] | None = None) -> tu
         book, found = load_book(project, environ)
         faces = load_faces(project.fonts_dir, project.relative)
         families = tuple(dict.fromkeys(face.family for face in faces))
-        cover = f"images/{book.cover.package_name}" if book.cover else "images/cover.png"
-        docs = epub.documents(book, Renderer(book, "urn:lint", families), cover)
+        docs = epub.documents(book, Renderer(book, "urn:lint", families), cover_name(book))
         check_coverage(epub.text_of(docs), faces, project, book)
     except PublishError as exc:
         return tuple(sorted(exc.diagnostics, key=reading_order))

@@ -108,6 +108,11 @@ RESOURCE_OUTSIDE = _rule(
 )
 RESOURCE_BAD_IMAGE = _rule("R003", ERROR, "image cannot be read", "Re-export the image as JPEG or PNG.")
 RESOURCE_BAD_FONT = _rule("R004", ERROR, "font file cannot be used")
+RESOURCE_BAD_PROFILE = _rule(
+    "R005", ERROR, "colour profile cannot be used",
+    "print.color_profile must name a CMYK output (printer) .icc profile inside the project, or be left out "
+    "for the shipped FOGRA39 coated profile.",
+)
 
 TEXT_NFC = _rule("T001", INFO, "text normalized to Unicode NFC", "Save the file with precomposed (NFC) characters.")
 TEXT_ETH = _rule(
@@ -167,11 +172,16 @@ FONT_SUBSET_LOST = _rule(
 
 PDF_RENDER_WARNING = _rule("P001", WARNING, "WeasyPrint warning")
 PDF_RENDER_FAILED = _rule("P002", ERROR, "PDF rendering failed")
+PDF_RGB_LEFT = _rule(
+    "P004", ERROR, "RGB colour in the press PDF",
+    "A stylesheet or image brings RGB that could not be converted; report it with the stylesheet.",
+)
 PDF_SUBSET_FALLBACK = _rule(
     "P003", INFO, "fonts subset with fontTools",
     "Install HarfBuzz's subset library (Debian: libharfbuzz-subset0) for faster font subsetting.",
 )
 EPUB_PACKAGE_FAILED = _rule("E001", ERROR, "EPUB packaging failed")
+STALE_OUTPUT_REMOVED = _rule("B002", INFO, "stale output removed from dist/")
 WRITE_FAILED = _rule(
     "B001", ERROR, "output could not be written", "Check that dist/ is writable and the disk not full.",
 )
@@ -231,6 +241,16 @@ PDF_IMAGE_TOO_LOW = _rule(
 PDF_METADATA = _rule("Q011", ERROR, "document metadata missing", "Set title and authors in publish.yaml.")
 PDF_ENCRYPTED = _rule("Q012", ERROR, "PDF encrypted", "Printers and archives need unencrypted PDFs.")
 PDF_BROKEN = _rule("Q013", ERROR, "PDF unreadable", "Rebuild the PDF; the file is damaged or not a PDF.")
+PDF_NOT_PDFX = _rule(
+    "Q014", ERROR, "press PDF without PDF/X-4 and a CMYK output intent",
+    "The press PDF must declare PDF/X-4 (GTS_PDFXVersion) and carry one output intent with a CMYK ICC profile.",
+)
+PDF_RGB = _rule("Q015", ERROR, "RGB colour in the press PDF", "Printers expect CMYK only: rebuild the press PDF.")
+PDF_UNTAGGED = _rule(
+    "Q016", ERROR, "screen PDF not tagged for accessibility",
+    "The screen PDF needs a structure tree, /MarkInfo /Marked true, the document title shown, and alt text on "
+    "every figure.",
+)
 
 PARITY_MISSING_IN_PDF = _rule(
     "D001", ERROR, "text of the EPUB missing from the PDF", "Rebuild both files from the same manuscript.",
@@ -240,6 +260,9 @@ PARITY_MISSING_IN_EPUB = _rule(
 )
 PARITY_METADATA = _rule(
     "D003", ERROR, "EPUB and PDF metadata differ", "Rebuild both files from the same publish.yaml.",
+)
+PARITY_ALT = _rule(
+    "D004", ERROR, "EPUB and tagged PDF alt text differ", "Rebuild both files from the same manuscript.",
 )
 
 TOOL_MISSING = _rule("K001", ERROR, "a tool the check needs is missing")

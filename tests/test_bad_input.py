@@ -161,5 +161,6 @@ def test_a_good_project_builds_and_replaces_dist(tmp_path: Path) -> None:
     cover = opf.find(".//{http://www.idpf.org/2007/opf}item[@properties='cover-image']")
     assert cover.get("href").startswith("images/a-") and cover.get("media-type") == "image/jpeg"
     assert (root / "dist" / "sach-thu.epub").read_bytes()[:2] == b"PK"
-    assert (root / "dist" / "sach-thu.pdf").read_bytes()[:5] == b"%PDF-"
+    assert (root / "dist" / "sach-thu.print.pdf").read_bytes()[:5] == b"%PDF-"
+    assert (root / "dist" / "sach-thu.screen.pdf").read_bytes()[:5] == b"%PDF-"
     assert not [p for p in (root / "dist").iterdir() if p.name.endswith(".tmp")]

@@ -21,7 +21,8 @@ from publish.cli import main
 from tests.conftest import ENV, copy_sample
 from tests.helpers import REPO
 
-CHECKS = ["epub-structure", "epubcheck", "epub-accessibility", "epub-css", "ace", "pdf-preflight", "parity"]
+CHECKS = ["epub-structure", "epubcheck", "epub-accessibility", "epub-css", "ace", "pdf-preflight", "pdf-preflight",
+          "parity", "parity"]
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +33,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def outputs(root: Path) -> tuple[Path, Path]:
+    """The EPUB and the press PDF."""
     epub = next((root / "dist").glob("*.epub"))
-    return epub, epub.with_suffix(".pdf")
+    return epub, epub.with_name(f"{epub.stem}.print.pdf")
 
 
 def codes(report: Report) -> set[str]:

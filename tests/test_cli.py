@@ -16,7 +16,8 @@ def test_strict_finishes_the_build_then_fails_on_warnings(tmp_path: Path) -> Non
     result = CliRunner().invoke(main, ["build", "--strict", str(root)])
     assert result.exit_code == 1
     assert "warning[T002]" in result.output and "--strict" in result.output
-    assert sorted(p.suffix for p in (root / "dist").iterdir()) == [".epub", ".pdf"]
+    assert sorted("".join(p.suffixes[-2:]) for p in (root / "dist").iterdir()) == [
+        ".epub", ".print.pdf", ".screen.pdf"]
 
 
 def test_verbose_shows_notices_and_timings(tmp_path: Path) -> None:

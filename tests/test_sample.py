@@ -35,7 +35,7 @@ def seed_paragraphs() -> list[str]:
 def test_outputs_are_named_from_the_title(sample: publish.BuildResult) -> None:
     names = sorted(p.name for p in sample.outputs)
     stem = "chu-trong-xay-dung-doi-ngu-can-bo-lanh-dao-quan-ly-cac-cap"
-    assert names == [f"{stem}.epub", f"{stem}.pdf"]
+    assert names == [f"{stem}.epub", f"{stem}.print.pdf", f"{stem}.screen.pdf"]
 
 
 def test_seed_text_in_order_in_the_epub(sample: publish.BuildResult) -> None:

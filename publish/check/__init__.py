@@ -94,14 +94,22 @@ def check(
         for pdf_path in pdfs:
             results.append(_timed("pdf-preflight", pdf_path.name, partial(preflight, pdf_path, expect)))
         for epub_path in epubs:
-            pair = next((p for p in pdfs if p.stem == epub_path.stem), None)
             book = opened[epub_path]
-            if pair is not None and book is not None:
-                results.append(_timed("parity", f"{epub_path.name} + {pair.name}", partial(parity, book, pair)))
+            for pair in (p for p in pdfs if book_stem(p) == epub_path.stem):
+                if book is not None:
+                    results.append(_timed("parity", f"{epub_path.name} + {pair.name}", partial(parity, book, pair)))
         results += [future.result() for future in external]
     order = {name: index for index, name in enumerate(
         ("epub-structure", "epubcheck", "epub-accessibility", "epub-css", "ace", "pdf-preflight", "parity"))}
     return Report(tuple(sorted(results, key=lambda r: (order[r.name], r.target))))
+
+
+def book_stem(pdf_path: Path) -> str:
+    """The name the book's files share: ``book`` for book.epub, book.print.pdf and book.screen.pdf."""
+    stem = pdf_path.stem
+    for role in (".print", ".screen"):
+        stem = stem.removesuffix(role)
+    return stem
 
 
 def _accessibility(book: EpubFile) -> tuple[list[Diagnostic], str]:

@@ -98,7 +98,25 @@ def parity(book: EpubFile, pdf_path: Path) -> tuple[list[Diagnostic], str]:
     found += _unexplained(extra, blocks, book, pdf_path.name)
     found += _metadata(book, pdf_path)
     summary = f"{len(blocks) - len(missing)} of {len(blocks)} EPUB text blocks (captions included) found in the PDF"
-    return found, summary + "; alt text not compared: a print PDF carries none"
+    alt_found, alt_summary = _alt_text(book, pdf_path)
+    return found + alt_found, f"{summary}; {alt_summary}"
+
+
+def _alt_text(book: EpubFile, pdf_path: Path) -> tuple[list[Diagnostic], str]:
+    """The alt text of the EPUB's figures and of a tagged PDF's Figure elements must be the same."""
+    from publish.check.pdf import structure_elements
+
+    with pikepdf.open(io.BytesIO(pdf_path.read_bytes())) as pdf:
+        if "/StructTreeRoot" not in pdf.Root:
+            return [], "alt text not compared: the PDF is not tagged"
+        theirs = sorted(" ".join(words(str(e.get("/Alt", "")))) for e in structure_elements(pdf)
+                        if e.get("/S") == "/Figure")
+    ours = sorted(" ".join(words(str(image.get("alt", "")))) for inner in book.spine if inner in book.entries
+                  for image in book.xml(inner).iterfind(".//x:figure//x:img", NS))
+    found = [rules.PARITY_ALT(f"alt text “{alt}” is only in the {where}", book.where(book.opf_path))
+             for alt, where in [*((a, "EPUB") for a in ours if a not in theirs),
+                                *((a, "PDF") for a in theirs if a not in ours)]]
+    return found, f"alt text of {len(ours)} figure(s) compared"
 
 
 def _same_letters(ours: list[str], theirs: list[str]) -> bool:

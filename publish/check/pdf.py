@@ -21,6 +21,7 @@ from publish.config import PrintConfig
 from publish.diagnostics import Diagnostic, Location
 from publish.fonts import FontFace
 from publish.output.pdf import embedded_fonts
+from publish.output.press import rgb_uses
 
 PT_PER_MM = 72 / 25.4
 TOLERANCE_PT = 0.5
@@ -36,8 +37,14 @@ class Expectations:
     faces: Sequence[FontFace] | None = None
 
 
+def role_of(path: Path) -> str:
+    """"screen" for the screen PDF (``*.screen.pdf``), "print" for any other."""
+    return "screen" if path.name.lower().endswith(".screen.pdf") else "print"
+
+
 def preflight(path: Path, expect: Expectations) -> tuple[list[Diagnostic], str]:
     label = path.name
+    role = role_of(path)
     try:
         data = path.read_bytes()
         pdf = pikepdf.open(io.BytesIO(data))
@@ -49,11 +56,63 @@ def preflight(path: Path, expect: Expectations) -> tuple[list[Diagnostic], str]:
         found: list[Diagnostic] = [rules.PDF_PAGES(f"{len(pdf.pages)} page(s)", Location(label))]
         if pdf.is_encrypted:
             found.append(rules.PDF_ENCRYPTED("the PDF is encrypted", Location(label)))
-        found += _boxes(pdf, label, expect.print)
+        if role == "print":
+            found += _boxes(pdf, label, expect.print)
+            found += _press(data, pdf, label)
+        else:
+            found += _tags(pdf, label)
         found += _fonts(data, pdf, label, expect.faces)
         found += _images(pdf, label)
         found += _metadata(pdf, label)
-        return found, f"{len(pdf.pages)} page(s)"
+        what = "press PDF: declared PDF/X-4, CMYK" if role == "print" else "screen PDF: tagged"
+        return found, f"{what}, {len(pdf.pages)} page(s)"
+
+
+def _press(data: bytes, pdf: Any, label: str) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    where = Location(label)
+    with pdf.open_metadata() as meta:
+        version = meta.get("pdfxid:GTS_PDFXVersion") or meta.get("pdfx:GTS_PDFXVersion")
+    if version != "PDF/X-4":
+        found.append(rules.PDF_NOT_PDFX(f"GTS_PDFXVersion is {version or 'absent'}, not PDF/X-4", where))
+    intents = [i for i in pdf.Root.get("/OutputIntents", []) if i.get("/S") == "/GTS_PDFX"]
+    if len(intents) != 1 or intents[0].get("/DestOutputProfile") is None:
+        found.append(rules.PDF_NOT_PDFX(f"{len(intents)} PDF/X output intent(s) with a profile; one is needed", where))
+    elif int(intents[0].DestOutputProfile.get("/N", 0)) != 4:
+        found.append(rules.PDF_NOT_PDFX("the output intent's ICC profile is not CMYK", where))
+    found += [rules.PDF_RGB(use, where) for use in rgb_uses(data)[:10]]
+    return found
+
+
+def _tags(pdf: Any, label: str) -> list[Diagnostic]:
+    where = Location(label)
+    found = []
+    if "/StructTreeRoot" not in pdf.Root:
+        found.append(rules.PDF_UNTAGGED("no structure tree", where))
+    if not bool(pdf.Root.get("/MarkInfo", {}).get("/Marked", False)):
+        found.append(rules.PDF_UNTAGGED("/MarkInfo /Marked is not true", where))
+    if not bool(pdf.Root.get("/ViewerPreferences", {}).get("/DisplayDocTitle", False)):
+        found.append(rules.PDF_UNTAGGED("viewers are not told to show the document title (DisplayDocTitle)", where))
+    for element in structure_elements(pdf):
+        if element.get("/S") == "/Figure" and not str(element.get("/Alt", "")).strip():
+            found.append(rules.PDF_UNTAGGED("a Figure element has no alt text", where))
+    return found
+
+
+def structure_elements(pdf: Any) -> Iterator[Any]:
+    """Every structure element of a tagged PDF, in document order."""
+    root = pdf.Root.get("/StructTreeRoot")
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, pikepdf.Dictionary):
+            if "/S" in node:
+                yield node
+            kids = node.get("/K")
+            if isinstance(kids, pikepdf.Array):
+                stack.extend(reversed(list(kids)))
+            elif isinstance(kids, pikepdf.Dictionary):
+                stack.append(kids)
 
 
 def _box(page: Any, name: str) -> tuple[float, float, float, float] | None:

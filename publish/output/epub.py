@@ -8,6 +8,7 @@ package.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -22,6 +23,7 @@ from publish import model, rules
 from publish.diagnostics import Diagnostic, Location
 from publish.errors import RenderError
 from publish.fonts import FontFace, font_face_css, needs_glyph, subset_face
+from publish.output.pagination import PageStart, mark_pages, marker_id
 from publish.render.xhtml import Renderer, TocEntry, toc_entries
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -85,8 +87,11 @@ def chapter_href(chapter: model.Chapter, fragment: str) -> str:
     return f"{chapter.id}.xhtml" + (f"#{fragment}" if fragment else "")
 
 
-def documents(book: model.Book, renderer: Renderer, cover_name: str) -> list[Document]:
-    """Every XHTML document of the EPUB, in reading order."""
+def documents(
+    book: model.Book, renderer: Renderer, cover_name: str, page_starts: Sequence[PageStart] = (),
+) -> list[Document]:
+    """Every XHTML document of the EPUB, in reading order; with ``page_starts`` (from the press PDF's
+    layout), page-break markers in the text and a page-list in the navigation document."""
     labels = renderer.labels
     docs: list[Document] = []
 
@@ -98,25 +103,45 @@ def documents(book: model.Book, renderer: Renderer, cover_name: str) -> list[Doc
                                                 "cover-page", "cover")))
     docs.append(Document("titlepage.xhtml", "titlepage", labels["titlepage"],
                          renderer.epub_document(book.config.title, renderer.titlepage(), "front", "frontmatter")))
+    for chapter in book.chapters:
+        docs.append(Document(f"{chapter.id}.xhtml", chapter.id, chapter.title,
+                             renderer.epub_document(chapter.title, renderer.article(chapter, media_url),
+                                                    "article", "bodymatter")))
+    pages: list[tuple[int, str]] = []
+    if page_starts:
+        docs = [_with_page_markers(doc, page_starts, pages) for doc in docs]
+        pages += [(start.page, f"nav.xhtml#{marker_id(start.page)}") for start in page_starts
+                  if start.anchor == "toc"]
     toc = toc_entries(book, chapter_href)
     landmarks = [{"type": "cover", "href": "cover.xhtml", "title": labels["cover"]},
                  {"type": "titlepage", "href": "titlepage.xhtml", "title": labels["titlepage"]},
                  {"type": "bodymatter", "href": f"{book.chapters[0].id}.xhtml", "title": labels["start"]}]
     if book.is_collection:  # the nav is a page of the book only then; a landmark must point into the spine
         landmarks.insert(2, {"type": "toc", "href": "nav.xhtml#toc", "title": labels["toc"]})
-    docs.append(Document("nav.xhtml", "nav", labels["toc"],
-                         renderer.epub_document(labels["toc"], renderer.epub_nav(toc, landmarks), "nav"),
-                         in_spine=book.is_collection, properties=("nav",)))
-    for chapter in book.chapters:
-        docs.append(Document(f"{chapter.id}.xhtml", chapter.id, chapter.title,
-                             renderer.epub_document(chapter.title, renderer.article(chapter, media_url),
-                                                    "article", "bodymatter")))
+    page_list = [{"href": href, "label": str(page)} for page, href in sorted(pages)]
+    nav = Document("nav.xhtml", "nav", labels["toc"],
+                   renderer.epub_document(labels["toc"], renderer.epub_nav(toc, landmarks, page_list), "nav"),
+                   in_spine=book.is_collection, properties=("nav",))
+    if page_starts:
+        nav = _with_page_markers(nav, [s for s in page_starts if s.anchor == "toc"], [])
+    docs.insert(2, nav)
     for doc in docs:
         try:
             etree.fromstring(doc.xhtml.encode("utf-8"))
         except etree.XMLSyntaxError as exc:
             raise RenderError([rules.EPUB_PACKAGE_FAILED(f"{doc.name} is not well-formed XHTML: {exc}")]) from exc
     return docs
+
+
+def _with_page_markers(doc: Document, starts: Sequence[PageStart], pages: list[tuple[int, str]]) -> Document:
+    """``doc`` with a marker at each page start it holds; the markers' hrefs are added to ``pages``."""
+    root = etree.fromstring(doc.xhtml.encode("utf-8"))
+    placed = mark_pages(root, [s for s in starts if s.anchor != "toc" or doc.uid == "nav"])
+    if not placed:
+        return doc
+    pages += [(page, f"{doc.name}#{anchor}") for page, anchor in placed]
+    xhtml = etree.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
+    return dataclasses.replace(doc, xhtml='<?xml version="1.0" encoding="utf-8"?>\n' + xhtml + "\n")
 
 
 def text_of(docs: Sequence[Document]) -> str:
@@ -132,8 +157,8 @@ def text_of(docs: Sequence[Document]) -> str:
     return "\n".join(parts)
 
 
-def accessibility(book: model.Book, labels: Mapping[str, str]) -> list[tuple[str, str]]:
-    """schema.org accessibility metadata that is true for this book."""
+def accessibility(book: model.Book, labels: Mapping[str, str], print_pages: bool = False) -> list[tuple[str, str]]:
+    """schema.org accessibility metadata that is true for this book (``print_pages``: it has page markers)."""
     figures = [f for chapter in book.chapters for f in chapter.figures()]
     all_alt = all(f.alt for f in figures)
     meta = [("schema:accessMode", "textual"), ("schema:accessMode", "visual"),
@@ -143,9 +168,13 @@ def accessibility(book: model.Book, labels: Mapping[str, str]) -> list[tuple[str
     features = ["structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability"]
     if all_alt:
         features.append("alternativeText")
+    if print_pages:
+        features += ["pageBreakMarkers", "pageNavigation"]
     meta += [("schema:accessibilityFeature", f) for f in features]
     meta.append(("schema:accessibilityHazard", "none"))
     summary = labels["summary"] + (labels["summary_alt"] if all_alt else labels["summary_no_alt"])
+    if print_pages:
+        summary += labels["summary_pages"]
     meta.append(("schema:accessibilitySummary", summary))
     return meta
 
@@ -176,8 +205,9 @@ def package(
     characters: str,
     cover: CoverFile,
     image_bytes: Mapping[str, bytes],
+    page_break_source: str = "",
 ) -> bytes:
-    """The EPUB file's bytes."""
+    """The EPUB file's bytes; ``page_break_source`` names the print edition its page markers follow."""
     config = book.config
     out = epub.EpubBook()
     out.set_identifier(identifier)
@@ -194,8 +224,10 @@ def package(
         out.add_metadata("DC", "subject", subject)
     if config.rights:
         out.add_metadata("DC", "rights", config.rights)
-    for prop, value in accessibility(book, renderer.labels):
+    for prop, value in accessibility(book, renderer.labels, bool(page_break_source)):
         out.add_metadata(None, "meta", value, {"property": prop})
+    if page_break_source:
+        out.add_metadata(None, "meta", page_break_source, {"property": "pageBreakSource"})
 
     font_css = font_face_css(faces, lambda face: f"../fonts/{face.file_name}")
     out.add_item(epub.EpubItem(uid="css", file_name="styles/book.css", media_type="text/css",

@@ -17,6 +17,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +31,11 @@ from publish.errors import RenderError, ResourceError
 from publish.fonts import FontFace, font_face_css, matching_face, needs_glyph
 
 
-def page_css(settings: PrintConfig) -> str:
+def page_css(settings: PrintConfig, press: bool = True) -> str:
+    """The page geometry: trim size, and for the press PDF its bleed and crop marks."""
     width, height = settings.trim
+    if not press:
+        return f"@page {{ size: {width:g}mm {height:g}mm; bleed: 0; marks: none; }}\n"
     marks = "crop" if settings.marks else "none"
     return f"@page {{ size: {width:g}mm {height:g}mm; bleed: {settings.bleed:g}mm; marks: {marks}; }}\n"
 
@@ -40,6 +44,7 @@ def page_css(settings: PrintConfig) -> str:
 # that the fetcher maps to real folders: nothing outside them can be read, and no real path (which
 # differs from one checkout to the next) reaches WeasyPrint, whose image names hash the URL.
 VIRTUAL = "/publish/"
+MEMORY = "made"  # the virtual root of files made during the build (CMYK photos, the output profile)
 
 
 def virtual_url(root: str, relative: str = "") -> str:
@@ -52,9 +57,10 @@ def _fetcher_class() -> type:
     class ProjectFetcher(URLFetcher):  # type: ignore[misc]
         """Serves ``data:`` URLs and files under the virtual roots; refuses everything else."""
 
-        def __init__(self, roots: Mapping[str, Path]) -> None:
+        def __init__(self, roots: Mapping[str, Path], memory: Mapping[str, bytes]) -> None:
             super().__init__(allowed_protocols={"file", "data"}, fail_on_errors=True)
             self.roots = {name: root.resolve() for name, root in roots.items()}
+            self.memory = memory
             self.refused: list[str] = []
 
         def fetch(self, url: str, headers: Any = None) -> Any:
@@ -62,7 +68,12 @@ def _fetcher_class() -> type:
             if scheme == "data":
                 return super().fetch(url, headers)
             if scheme == "file":
-                path = self.real_path(urllib.request.url2pathname(urllib.parse.urlsplit(url).path))
+                virtual = urllib.request.url2pathname(urllib.parse.urlsplit(url).path)
+                made = self.memory.get(virtual.removeprefix(f"{VIRTUAL}{MEMORY}/"))
+                if made is not None and virtual.startswith(f"{VIRTUAL}{MEMORY}/"):
+                    media_type = mimetypes.guess_type(virtual)[0] or "application/octet-stream"
+                    return URLFetcherResponse(url, body=made, headers={"Content-Type": media_type})
+                path = self.real_path(virtual)
                 if path is not None:
                     media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                     return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": media_type})
@@ -128,34 +139,49 @@ def font_css(faces: Sequence[FontFace]) -> str:
 Locate = Callable[[str], "Location | None"]
 
 
+@dataclass(frozen=True)
+class Variant:
+    """How WeasyPrint writes one PDF: its standard (``pdf/x-4``, ``pdf/ua-1``) and whether it is tagged."""
+
+    standard: str | None = None
+    tagged: bool = False
+
+
 def render_pdf(
     html: str, css: str, roots: Mapping[str, Path], faces: Sequence[FontFace], moment: datetime.datetime,
-    pdf_path: str, locate: Locate,
+    pdf_path: str, locate: Locate, variant: Variant = Variant(), memory: Mapping[str, bytes] | None = None,
+    on_layout: Callable[[Any], None] | None = None,
 ) -> tuple[bytes, list[Diagnostic]]:
     """Lay out ``html`` and return the checked PDF bytes.
 
-    ``roots`` maps the virtual roots ("project", "fonts", "styles") to folders; the HTML addresses
-    files relative to the project root, the CSS relative to the styles folder. Between layout and
-    writing, every character laid out is checked against the face that sets it; ``locate`` says
-    where a character first appears in the sources.
+    ``roots`` maps the virtual roots ("project", "fonts", "styles") to folders, ``memory`` serves files
+    made during the build under :data:`MEMORY`; the HTML addresses files relative to the project root,
+    the CSS relative to the styles folder. Between layout and writing, every character laid out is
+    checked against the face that sets it (``locate`` says where a character first appears in the
+    sources) and ``on_layout`` sees the laid-out document.
     """
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import FatalURLFetchingError
 
-    fetcher = _fetcher_class()(roots)
+    fetcher = _fetcher_class()(roots, memory or {})
     font_config = FontConfiguration()
+    color_profiles: dict[str, Any] = {}
     found: list[Diagnostic] = []
     with _captured_warnings() as log, _source_date_epoch(moment):
         try:
-            stylesheet = CSS(string=css, base_url=virtual_url("styles"), url_fetcher=fetcher, font_config=font_config)
+            stylesheet = CSS(string=css, base_url=virtual_url("styles"), url_fetcher=fetcher, font_config=font_config,
+                             color_profiles=color_profiles)
             document = HTML(string=html, base_url=virtual_url("project"), url_fetcher=fetcher).render(
-                stylesheets=[stylesheet], font_config=font_config,
+                stylesheets=[stylesheet], font_config=font_config, color_profiles=color_profiles,
+                pdf_tags=variant.tagged,
             )
             missing = check_faces(document, faces, pdf_path, locate)
             if missing:
                 raise RenderError(missing)
-            data: bytes = document.write_pdf()
+            if on_layout is not None:
+                on_layout(document)
+            data: bytes = document.write_pdf(pdf_variant=variant.standard, pdf_tags=variant.tagged)
         except FatalURLFetchingError as exc:
             refused = _real_url(fetcher.refused[-1]) if fetcher.refused else str(exc)
             raise ResourceError([rules.RESOURCE_OUTSIDE(

@@ -20,6 +20,8 @@ LABELS: dict[str, dict[str, str]] = {
         "summary": "Ấn phẩm có mục lục điều hướng và tiêu đề có cấu trúc, văn bản chỉnh được cỡ chữ.",
         "summary_alt": " Mọi hình ảnh đều có văn bản thay thế.",
         "summary_no_alt": " Một số hình ảnh chưa có văn bản thay thế.",
+        "summary_pages": " Số trang của bản in được đánh dấu trong văn bản.",
+        "page_list": "Số trang bản in",
     },
     "en": {
         "toc": "Contents",
@@ -38,6 +40,8 @@ LABELS: dict[str, dict[str, str]] = {
         "summary": "The publication has a navigable table of contents and structured headings; text can be resized.",
         "summary_alt": " Every image has a text alternative.",
         "summary_no_alt": " Some images have no text alternative.",
+        "summary_pages": " The page numbers of the print edition are marked in the text.",
+        "page_list": "Print page numbers",
     },
 }
 

@@ -74,8 +74,9 @@ class Renderer:
         alt = self.labels["cover_alt"].format(title=self.book.config.title)
         return self._render("epub_cover.j2", src=src, alt=alt)
 
-    def epub_nav(self, toc: list[TocEntry], landmarks: list[dict[str, str]]) -> Markup:
-        return self._render("epub_nav.j2", toc=toc, landmarks=landmarks)
+    def epub_nav(self, toc: list[TocEntry], landmarks: list[dict[str, str]],
+                 pages: list[dict[str, str]] | None = None) -> Markup:
+        return self._render("epub_nav.j2", toc=toc, landmarks=landmarks, pages=pages or [])
 
     def pdf_book(self, articles: list[Markup], toc: list[TocEntry], version: str) -> str:
         return self.env.get_template("pdf_book.html.j2").render(

@@ -1,0 +1,165 @@
+"""Print page numbers in the EPUB: where each page of the press PDF starts, marked in the EPUB's text.
+
+After WeasyPrint lays out the press PDF, the first piece of body text on every page is located as a
+place in the document: the nearest element with an ``id`` (an article, a heading, the title page...),
+the path of child indexes from it down to the block that holds the text, and how many letters of that
+block come before the page starts. The EPUB documents are rendered from the same model by the same
+templates, so the same place exists there, and a page-break marker is put exactly at it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
+
+XHTML = "http://www.w3.org/1999/xhtml"
+EPUB_NS = "http://www.idpf.org/2007/ops"
+# Blocks whose text a page may start inside; a marker never goes deeper than one of these.
+BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "figcaption", "td", "th", "pre", "dt", "dd",
+                    "caption", "blockquote", "section", "nav", "article", "figure", "div", "header"})
+
+
+@dataclass(frozen=True)
+class PageStart:
+    page: int  # the printed page number (the folio)
+    anchor: str  # id of the nearest element that has one
+    path: tuple[int, ...]  # element-child indexes from the anchor down to the block
+    offset: int  # letters (white space not counted) of the block before the page starts
+
+
+def _local(tag: Any) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def page_starts(document: Any) -> list[PageStart]:
+    """Where each page of a laid-out WeasyPrint document that has body text starts."""
+    from weasyprint.formatting_structure.boxes import MarginBox, TextBox
+
+    parents: dict[Any, Any] = {}
+    seen: dict[Any, int] = {}  # block element -> letters laid out so far
+    starts: list[PageStart] = []
+    for number, page in enumerate(document.pages, start=1):
+        first: PageStart | None = None
+        for child in page._page_box.children:
+            if isinstance(child, MarginBox):
+                continue
+            if not parents and child.element is not None:
+                parents = {kid: parent for parent in child.element.iter() for kid in parent}
+            for box in child.descendants():
+                if not isinstance(box, TextBox) or "::" in (box.element_tag or "") or box.element is None:
+                    continue
+                letters = sum(1 for ch in box.text if not ch.isspace())
+                if not letters:
+                    continue
+                block = _block_of(box.element, parents)
+                if first is None:
+                    first = _place(number, block, seen.get(block, 0), parents)
+                seen[block] = seen.get(block, 0) + letters
+        if first is not None:
+            starts.append(first)
+    return starts
+
+
+def _block_of(element: Any, parents: dict[Any, Any]) -> Any:
+    while _local(element.tag) not in BLOCKS and element in parents:
+        element = parents[element]
+    return element
+
+
+def _place(page: int, block: Any, offset: int, parents: dict[Any, Any]) -> PageStart:
+    path: list[int] = []
+    element = block
+    while element.get("id") is None and element in parents:
+        parent = parents[element]
+        siblings = [kid for kid in parent if isinstance(kid.tag, str)]
+        path.insert(0, siblings.index(element))
+        element = parent
+    return PageStart(page, str(element.get("id", "")), tuple(path), offset)
+
+
+def marker_id(page: int) -> str:
+    return f"page-{page}"
+
+
+def mark_pages(root: Any, starts: Sequence[PageStart]) -> list[tuple[int, str]]:
+    """Insert a page-break marker for each start whose anchor is in ``root`` (an lxml XHTML tree).
+
+    Returns (page, marker id) for the markers placed.
+    """
+    placed = []
+    index = {element.get("id"): element for element in root.iter() if element.get("id")}
+    for start in starts:
+        anchor = index.get(start.anchor)
+        if anchor is None:
+            continue
+        block = _follow(anchor, start.path)
+        marker = etree.Element(f"{{{XHTML}}}span", {
+            f"{{{EPUB_NS}}}type": "pagebreak", "role": "doc-pagebreak", "id": marker_id(start.page),
+            "aria-label": str(start.page),
+        })
+        if block is None or _local(block.tag) == "nav":
+            (anchor if block is None else block).addprevious(marker)  # a nav must hold only its list
+        else:
+            _insert_at(block, start.offset, marker)
+        placed.append((start.page, marker_id(start.page)))
+    return placed
+
+
+def _follow(anchor: Any, path: tuple[int, ...]) -> Any:
+    element = anchor
+    for position in path:
+        children = [kid for kid in element if isinstance(kid.tag, str)]
+        if position >= len(children):
+            return None
+        element = children[position]
+    return element
+
+
+def _text_slots(element: Any) -> Iterator[tuple[Any, str]]:
+    """(node, "text" or "tail") for every piece of text inside ``element``, in reading order."""
+    yield element, "text"
+    for child in element:
+        if isinstance(child.tag, str):
+            yield from _text_slots(child)
+        yield child, "tail"
+
+
+def _insert_at(block: Any, offset: int, marker: Any) -> None:
+    """Put ``marker`` inside ``block`` after ``offset`` letters (white space not counted)."""
+    remaining = offset
+    for node, slot in _text_slots(block):
+        text = getattr(node, slot) or ""
+        letters = sum(1 for ch in text if not ch.isspace())
+        if remaining and remaining >= letters:
+            remaining -= letters
+            continue
+        cut = _cut(text, remaining)
+        before, after = text[:cut], text[cut:]
+        if slot == "text":
+            setattr(node, slot, before)
+            node.insert(0, marker)
+        else:
+            setattr(node, slot, before)
+            node.addnext(marker)
+        marker.tail = after
+        return
+    block.append(marker)
+
+
+def _cut(text: str, letters: int) -> int:
+    """The index in ``text`` after ``letters`` non-space characters (and the spaces that follow)."""
+    if letters == 0:
+        return 0
+    count = 0
+    for index, ch in enumerate(text):
+        if not ch.isspace():
+            count += 1
+            if count == letters:
+                rest = index + 1
+                while rest < len(text) and text[rest].isspace():
+                    rest += 1
+                return rest
+    return len(text)

@@ -1,0 +1,304 @@
+"""The press PDF's colour: CMYK through one output profile, and no RGB left anywhere.
+
+WeasyPrint never converts colour, so this module does it around the layout: stylesheet colours become
+``device-cmyk()`` (greys and black as black ink only), photos become CMYK JPEGs through the profile
+(Pillow's ImageCms), and after writing, what WeasyPrint still draws in RGB (crop marks, defaults) is
+rewritten in CMYK, the output intent's ICC stream is given its component count, and the random XMP
+document ID of PDF/X is replaced by one derived from the book. :func:`rgb_uses` then scans every
+content stream, form, transparency group and image for RGB: the build fails if it finds any.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import tinycss2  # type: ignore[import-untyped]
+from PIL import Image, ImageCms
+from tinycss2.color4 import parse_color  # type: ignore[import-untyped]
+
+from publish.resources import PACKAGE_DIR
+
+DEFAULT_PROFILE = PACKAGE_DIR / "profiles" / "FOGRA39L-coated.icc"
+DEFAULT_CONDITION = "FOGRA39"  # the characterized printing condition registered at color.org
+
+
+@dataclass(frozen=True)
+class PressProfile:
+    path: Path
+    description: str
+    data: bytes
+
+    @property
+    def condition(self) -> str:
+        return DEFAULT_CONDITION if self.path == DEFAULT_PROFILE else self.description
+
+
+def load_profile(path: Path | None = None) -> PressProfile:
+    """A CMYK output profile; ValueError when the file is not one."""
+    path = path or DEFAULT_PROFILE
+    data = path.read_bytes()
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(data))
+    except (OSError, ImageCms.PyCMSError) as exc:
+        raise ValueError(f"not an ICC profile: {exc}") from exc
+    if profile.profile.xcolor_space.strip() != "CMYK" or profile.profile.device_class != "prtr":
+        raise ValueError("not a CMYK output (printer) profile")
+    return PressProfile(path, ImageCms.getProfileDescription(profile).strip(), data)
+
+
+@functools.lru_cache(maxsize=4)
+def _transform(data: bytes, intent: ImageCms.Intent) -> ImageCms.ImageCmsTransform:
+    srgb = ImageCms.createProfile("sRGB")
+    target = ImageCms.ImageCmsProfile(io.BytesIO(data))
+    return ImageCms.buildTransform(srgb, target, "RGB", "CMYK", renderingIntent=intent,
+                                   flags=ImageCms.Flags.BLACKPOINTCOMPENSATION)
+
+
+def cmyk(red: float, green: float, blue: float, profile: PressProfile) -> tuple[float, float, float, float]:
+    """An sRGB colour (0..1) in the press CMYK: greys and black in black ink only, others via the profile."""
+    if abs(red - green) < 1e-3 and abs(green - blue) < 1e-3:
+        return (0.0, 0.0, 0.0, round(1 - red, 4))
+    pixel = Image.new("RGB", (1, 1), tuple(round(v * 255) for v in (red, green, blue)))
+    converted = ImageCms.applyTransform(pixel, _transform(profile.data, ImageCms.Intent.RELATIVE_COLORIMETRIC))
+    assert converted is not None
+    values = converted.getpixel((0, 0))
+    assert isinstance(values, tuple)
+    c, m, y, k = (round(v / 255, 4) for v in values)
+    return (c, m, y, k)
+
+
+def cmyk_image(data: bytes, profile: PressProfile) -> bytes:
+    """A photo as a CMYK JPEG through the profile (perceptual), on white where it was transparent."""
+    with Image.open(io.BytesIO(data)) as opened:
+        opened.load()
+        icc = opened.info.get("icc_profile")
+        dpi = opened.info.get("dpi", (300, 300))
+        if opened.mode == "CMYK":
+            out = io.BytesIO()
+            opened.save(out, "JPEG", quality=92, icc_profile=profile.data)
+            return out.getvalue()
+        image: Image.Image
+        if opened.mode in ("RGBA", "LA", "PA") or (opened.mode == "P" and "transparency" in opened.info):
+            rgba = opened.convert("RGBA")
+            image = Image.new("RGB", rgba.size, "white")
+            image.paste(rgba, mask=rgba.getchannel("A"))
+        else:
+            image = opened.convert("RGB")
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc)) if icc else ImageCms.createProfile("sRGB")
+        transform = ImageCms.buildTransform(source, ImageCms.ImageCmsProfile(io.BytesIO(profile.data)), "RGB",
+                                            "CMYK", renderingIntent=ImageCms.Intent.PERCEPTUAL,
+                                            flags=ImageCms.Flags.BLACKPOINTCOMPENSATION)
+        converted = ImageCms.applyTransform(image, transform)
+        assert converted is not None
+        out = io.BytesIO()
+        converted.save(out, "JPEG", quality=92, dpi=dpi)
+        return out.getvalue()
+
+
+# Stylesheets -----------------------------------------------------------------------------------------
+
+
+def cmyk_css(css: str, profile: PressProfile) -> str:
+    """``css`` with every colour value written as ``device-cmyk()`` (selectors and URLs untouched)."""
+    rules = tinycss2.parse_stylesheet(css, skip_comments=True)
+    return "".join(str(_rule(rule, profile)) for rule in rules)
+
+
+def _rule(rule: Any, profile: PressProfile) -> str:
+    if rule.type == "qualified-rule":
+        return f"{tinycss2.serialize(rule.prelude)}{{{_declarations(rule.content, profile)}}}\n"
+    if rule.type == "at-rule" and rule.content is not None:
+        keyword = rule.lower_at_keyword
+        if keyword in ("media", "supports", "layer", "document"):
+            inner = tinycss2.parse_rule_list(rule.content, skip_comments=True)
+            body = "".join(_rule(r, profile) for r in inner)
+        elif keyword in ("page", "top-left", "top-center", "top-right", "bottom-left", "bottom-center",
+                         "bottom-right", "left-top", "left-middle", "left-bottom", "right-top", "right-middle",
+                         "right-bottom", "top-left-corner", "top-right-corner", "bottom-left-corner",
+                         "bottom-right-corner"):
+            body = _declarations(rule.content, profile)
+        else:
+            return str(tinycss2.serialize([rule]))
+        return f"@{rule.at_keyword}{tinycss2.serialize(rule.prelude)}{{{body}}}\n"
+    return str(tinycss2.serialize([rule]))
+
+
+def _declarations(content: list[Any], profile: PressProfile) -> str:
+    out = []
+    for item in tinycss2.parse_blocks_contents(content, skip_comments=True):
+        if item.type == "declaration":
+            value = tinycss2.serialize(_values(item.value, profile))
+            out.append(f"{item.name}:{value}{' !important' if item.important else ''};")
+        elif item.type == "at-rule" or item.type == "qualified-rule":
+            out.append(_rule(item, profile))
+    return "".join(out)
+
+
+def _values(tokens: list[Any], profile: PressProfile) -> list[Any]:
+    out = []
+    for token in tokens:
+        color = parse_color(token) if token.type in ("hash", "function", "ident") else None
+        if color is not None and color != "currentcolor" and getattr(color, "space", None) not in (None, "device-cmyk"):
+            red, green, blue = color.to("srgb").coordinates
+            alpha = color.alpha
+            c, m, y, k = cmyk(_clip(red), _clip(green), _clip(blue), profile)
+            text = f"device-cmyk({c:g} {m:g} {y:g} {k:g}{'' if alpha >= 1 else f' / {alpha:g}'})"
+            out.append(tinycss2.parse_one_component_value(text))
+        elif token.type == "function":
+            token.arguments = _values(token.arguments, profile)
+            out.append(token)
+        else:
+            out.append(token)
+    return out
+
+
+def _clip(value: float) -> float:
+    return min(1.0, max(0.0, value))
+
+
+def profile_css(url: str) -> str:
+    """The output intent and the defaults WeasyPrint would otherwise draw in RGB black."""
+    black = "device-cmyk(0 0 0 1)"
+    return (f'@color-profile device-cmyk {{ src: url("{url}"); components: cyan, magenta, yellow, black; }}\n'
+            f"html {{ color: {black}; }}\n"
+            f"@page {{ color: {black}; }}\n")
+
+
+# After writing ---------------------------------------------------------------------------------------
+
+
+_RGB_OPERATORS = {"rg": "k", "RG": "K"}
+
+
+def finish(data: bytes, profile: PressProfile, document_id: str) -> bytes:
+    """Rewrite the RGB WeasyPrint leaves, fix the output intent, make the XMP identifiers stable."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        for owner in _content_owners(pdf):
+            _recolour(pdf, owner, profile)
+        for intent in pdf.Root.get("/OutputIntents", []):
+            stream = intent.get("/DestOutputProfile")
+            if stream is not None:
+                stream.N = 4
+            intent.OutputConditionIdentifier = pikepdf.String(profile.condition)
+            intent.OutputCondition = pikepdf.String(profile.description)
+            intent.Info = pikepdf.String(profile.description)
+            if profile.condition == DEFAULT_CONDITION:
+                intent.RegistryName = pikepdf.String("http://www.color.org")
+        for space in _color_spaces(pdf):
+            if isinstance(space, pikepdf.Array) and len(space) == 2 and space[0] == "/ICCBased":
+                header = space[1].read_bytes()[16:20]
+                space[1].N = {b"CMYK": 4, b"RGB ": 3, b"GRAY": 1}.get(header, int(space[1].get("/N", 4)))
+        stable = f"uuid:{uuid.uuid5(uuid.NAMESPACE_URL, document_id)}"
+        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+            meta["xmpMM:DocumentID"] = stable
+            meta["xmpMM:InstanceID"] = stable
+        if "/ID" in pdf.trailer:
+            del pdf.trailer.ID  # PDF/X output carries a random one; qpdf derives both halves from the content
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True)
+        return out.getvalue()
+
+
+def _content_owners(pdf: Any) -> Iterator[Any]:
+    """Pages and every form XObject and tiling pattern (with their own content streams)."""
+    seen: set[tuple[int, int]] = set()
+    for page in pdf.pages:
+        yield page.obj
+        yield from _nested(page.obj, seen)
+
+
+def _nested(owner: Any, seen: set[tuple[int, int]]) -> Iterator[Any]:
+    resources = owner.get("/Resources", {})
+    for kind in ("/XObject", "/Pattern"):
+        for item in resources.get(kind, {}).values():
+            if not isinstance(item, pikepdf.Stream) or item.objgen in seen:
+                continue
+            seen.add(item.objgen)
+            if item.get("/Subtype") == "/Form" or item.get("/PatternType") == 1:
+                yield item
+                yield from _nested(item, seen)
+
+
+def _recolour(pdf: Any, owner: Any, profile: PressProfile) -> None:
+    instructions = list(pikepdf.parse_content_stream(owner))
+    changed = False
+    for index, instruction in enumerate(instructions):
+        if not isinstance(instruction, pikepdf.ContentStreamInstruction):
+            continue
+        op = str(instruction.operator)
+        if op in _RGB_OPERATORS:
+            red, green, blue = (float(v) for v in instruction.operands)
+            values = [pikepdf.Object.parse(f"{v:g}".encode()) for v in cmyk(red, green, blue, profile)]
+            instructions[index] = pikepdf.ContentStreamInstruction(values, pikepdf.Operator(_RGB_OPERATORS[op]))
+            changed = True
+    if changed:
+        owner.write(pikepdf.unparse_content_stream(instructions))
+    group = owner.get("/Group")
+    if group is not None and group.get("/CS") == "/DeviceRGB":
+        group.CS = pikepdf.Name.DeviceCMYK
+
+
+def _color_spaces(pdf: Any) -> Iterator[Any]:
+    for obj in pdf.objects:
+        if isinstance(obj, pikepdf.Dictionary) and "/ColorSpace" in obj:
+            spaces = obj.ColorSpace
+            if isinstance(spaces, pikepdf.Dictionary):
+                yield from spaces.values()
+
+
+# The scan ----------------------------------------------------------------------------------------------
+
+
+def rgb_uses(data: bytes) -> list[str]:
+    """Every RGB colour in a PDF: operators, colour spaces, images, transparency groups, output intents."""
+    found: list[str] = []
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        for number, page in enumerate(pdf.pages, start=1):
+            owners = [page.obj, *_nested(page.obj, set())]
+            for owner in owners:
+                where = f"page {number}" + ("" if owner is page.obj else f" (form {owner.objgen[0]})")
+                spaces = owner.get("/Resources", {}).get("/ColorSpace", {})
+                for instruction in pikepdf.parse_content_stream(owner):
+                    if not isinstance(instruction, pikepdf.ContentStreamInstruction):
+                        continue
+                    op = str(instruction.operator)
+                    if op in _RGB_OPERATORS:
+                        found.append(f"{where}: '{op}' sets an RGB colour")
+                    elif op in ("cs", "CS"):
+                        name = instruction.operands[0]
+                        space = spaces.get(str(name), name) if isinstance(spaces, pikepdf.Dictionary) else name
+                        if _is_rgb(space):
+                            found.append(f"{where}: '{op} {name}' selects an RGB colour space")
+                group = owner.get("/Group")
+                if group is not None and _is_rgb(group.get("/CS")):
+                    found.append(f"{where}: a transparency group blends in RGB")
+                for name, xobject in owner.get("/Resources", {}).get("/XObject", {}).items():
+                    if xobject.get("/Subtype") == "/Image" and _is_rgb(xobject.get("/ColorSpace")):
+                        found.append(f"{where}: image {name} is RGB")
+        for intent in pdf.Root.get("/OutputIntents", []):
+            destination = intent.get("/DestOutputProfile")
+            if destination is None or int(destination.get("/N", 0)) != 4:
+                found.append("the output intent's profile is not CMYK")
+    return found
+
+
+def _is_rgb(space: Any) -> bool:
+    if space is None:
+        return False
+    if isinstance(space, pikepdf.Name):
+        return space in ("/DeviceRGB", "/CalRGB")
+    if isinstance(space, pikepdf.Array) and len(space) >= 2:
+        if space[0] == "/ICCBased":
+            return int(space[1].get("/N", 0)) == 3
+        if space[0] in ("/CalRGB",):
+            return True
+        if space[0] in ("/Indexed", "/Separation", "/DeviceN"):
+            return _is_rgb(space[1] if space[0] == "/Indexed" else space[2])
+    return False
