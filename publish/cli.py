@@ -82,15 +82,22 @@ def internal_error(exc: Exception, debug: bool) -> NoReturn:
 @PROJECT
 @STRICT
 @VERBOSE
+@click.option("--outputs", "outputs", default=None, metavar="LIST",
+              help="Which files to make, overriding publish.yaml: a comma-separated list of epub, print, screen.")
 @click.option("--check", "then_check", is_flag=True, help="Then run 'publish check' on the files built.")
 @click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
-def build(project: Path, strict: bool, verbose: bool, then_check: bool, debug: bool) -> None:
+def build(project: Path, strict: bool, verbose: bool, outputs: str | None, then_check: bool, debug: bool) -> None:
     """Build PROJECT (default: the current folder) into PROJECT/dist/."""
+    from publish.config import outputs_list
     from publish.errors import PublishError
     from publish.pipeline import build as run_build
 
     try:
-        result = run_build(project)
+        chosen = outputs_list(outputs) if outputs is not None else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--outputs") from None
+    try:
+        result = run_build(project, outputs=chosen)
     except PublishError as exc:
         show(exc.diagnostics, verbose)
         click.secho(f"build failed; dist/ was left as it was (exit {exc.exit_code})", fg="red", err=True)

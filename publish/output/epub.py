@@ -23,7 +23,7 @@ from publish import model, rules
 from publish.diagnostics import Diagnostic, Location
 from publish.errors import RenderError
 from publish.fonts import FontFace, font_face_css, needs_glyph, subset_face
-from publish.output.pagination import PageStart, mark_pages, marker_id
+from publish.output.pagination import PageStart, mark_pages
 from publish.render.xhtml import Renderer, TocEntry, toc_entries
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -110,20 +110,25 @@ def documents(
     pages: list[tuple[int, str]] = []
     if page_starts:
         docs = [_with_page_markers(doc, page_starts, pages) for doc in docs]
-        pages += [(start.page, f"nav.xhtml#{marker_id(start.page)}") for start in page_starts
-                  if start.anchor == "toc"]
     toc = toc_entries(book, chapter_href)
     landmarks = [{"type": "cover", "href": "cover.xhtml", "title": labels["cover"]},
                  {"type": "titlepage", "href": "titlepage.xhtml", "title": labels["titlepage"]},
                  {"type": "bodymatter", "href": f"{book.chapters[0].id}.xhtml", "title": labels["start"]}]
     if book.is_collection:  # the nav is a page of the book only then; a landmark must point into the spine
         landmarks.insert(2, {"type": "toc", "href": "nav.xhtml#toc", "title": labels["toc"]})
+
+    def nav_document(page_list: list[dict[str, str]]) -> Document:
+        return Document("nav.xhtml", "nav", labels["toc"],
+                        renderer.epub_document(labels["toc"], renderer.epub_nav(toc, landmarks, page_list), "nav"),
+                        in_spine=book.is_collection, properties=("nav",))
+
+    nav = nav_document([])
+    if page_starts and book.is_collection:  # the printed table of contents: its pages start in the nav
+        _with_page_markers(nav, page_starts, pages)
     page_list = [{"href": href, "label": str(page)} for page, href in sorted(pages)]
-    nav = Document("nav.xhtml", "nav", labels["toc"],
-                   renderer.epub_document(labels["toc"], renderer.epub_nav(toc, landmarks, page_list), "nav"),
-                   in_spine=book.is_collection, properties=("nav",))
-    if page_starts:
-        nav = _with_page_markers(nav, [s for s in page_starts if s.anchor == "toc"], [])
+    nav = nav_document(page_list)
+    if page_starts and book.is_collection:
+        nav = _with_page_markers(nav, page_starts, [])
     docs.insert(2, nav)
     for doc in docs:
         try:
@@ -136,7 +141,7 @@ def documents(
 def _with_page_markers(doc: Document, starts: Sequence[PageStart], pages: list[tuple[int, str]]) -> Document:
     """``doc`` with a marker at each page start it holds; the markers' hrefs are added to ``pages``."""
     root = etree.fromstring(doc.xhtml.encode("utf-8"))
-    placed = mark_pages(root, [s for s in starts if s.anchor != "toc" or doc.uid == "nav"])
+    placed = mark_pages(root, starts)
     if not placed:
         return doc
     pages += [(page, f"{doc.name}#{anchor}") for page, anchor in placed]

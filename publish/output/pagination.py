@@ -22,6 +22,12 @@ BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "figcaption",
                     "caption", "blockquote", "section", "nav", "article", "figure", "div", "header"})
 
 
+# Blocks before which a marker may stand when a page opens with them (their parents take flow content);
+# a page that opens with a list item or a table cell gets its marker inside.
+BEFORE = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote", "figure", "div", "section",
+                    "header", "article", "nav"})
+
+
 @dataclass(frozen=True)
 class PageStart:
     page: int  # the printed page number (the folio)
@@ -91,17 +97,20 @@ def mark_pages(root: Any, starts: Sequence[PageStart]) -> list[tuple[int, str]]:
     """
     placed = []
     index = {element.get("id"): element for element in root.iter() if element.get("id")}
-    for start in starts:
-        anchor = index.get(start.anchor)
-        if anchor is None:
-            continue
-        block = _follow(anchor, start.path)
+    # Find every block first: a marker placed before a block shifts the child indexes of later paths.
+    targets = [(start, anchor, _follow(anchor, start.path)) for start in starts
+               if (anchor := index.get(start.anchor)) is not None]
+    for start, anchor, block in targets:
+        navigation = next((a for a in (block if block is not None else anchor).iterancestors()
+                           if _local(a.tag) == "nav"), None)
+        if navigation is not None:  # a nav must hold only its heading and list: the marker goes before it
+            block = navigation
         marker = etree.Element(f"{{{XHTML}}}span", {
             f"{{{EPUB_NS}}}type": "pagebreak", "role": "doc-pagebreak", "id": marker_id(start.page),
             "aria-label": str(start.page),
         })
-        if block is None or _local(block.tag) == "nav":
-            (anchor if block is None else block).addprevious(marker)  # a nav must hold only its list
+        if block is None or _local(block.tag) == "nav" or (start.offset == 0 and _local(block.tag) in BEFORE):
+            (anchor if block is None else block).addprevious(marker)  # a page that opens with this block
         else:
             _insert_at(block, start.offset, marker)
         placed.append((start.page, marker_id(start.page)))
