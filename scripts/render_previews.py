@@ -18,7 +18,7 @@ OUT = ROOT / "docs" / "images"
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    pdf_path = next((ROOT / "dist").glob("*.pdf"))
+    pdf_path = next((ROOT / "dist").glob("*.print.pdf"))
     document = pdfium.PdfDocument(str(pdf_path))
     pages = [document[i].render(scale=150 / 72).to_pil() for i in range(min(4, len(document)))]
     gap = 24
