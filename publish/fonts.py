@@ -2,19 +2,17 @@
 
 Every ``.ttf``/``.otf`` file in the fonts folder is a declared face; its family, weight and style are
 read from the file itself, so declaration and files cannot drift apart. The PDF embeds (and WeasyPrint
-subsets) these faces; the EPUB gets subsets made here that keep the OpenType layout features
-(``ccmp``, ``mark``, ``mkmk``...) that place Vietnamese diacritics.
+subsets) these faces; the EPUB gets subsets made here (with HarfBuzz) that keep the OpenType layout
+features (``ccmp``, ``mark``, ``mkmk``...) that place Vietnamese diacritics.
 """
 
 from __future__ import annotations
 
-import io
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from fontTools import subset
 from fontTools.ttLib import TTFont, TTLibError
 
 from publish import rules
@@ -90,22 +88,29 @@ def font_face_css(faces: Iterable[FontFace], url: Callable[[FontFace], str]) -> 
 
 
 def subset_face(face: FontFace, characters: Iterable[str]) -> bytes:
-    """A TrueType/OpenType subset of ``face`` for ``characters``, layout features and names kept."""
-    options = subset.Options()
-    options.layout_features = ["*"]
-    options.name_IDs = ["*"]
-    options.name_languages = ["*"]
-    options.notdef_outline = True
-    options.hinting = False
-    options.recalc_timestamp = False
-    options.drop_tables = [*options.drop_tables, "DSIG"]
-    font = TTFont(face.path, recalcTimestamp=False)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes={ord(ch) for ch in characters} | {ord(ch) for ch in ALWAYS_KEEP})
-    subsetter.subset(font)
-    out = io.BytesIO()
-    font.save(out, reorderTables=True)
-    return out.getvalue()
+    """A subset of ``face`` for ``characters`` (and :data:`ALWAYS_KEEP`) made by HarfBuzz's hb-subset.
+
+    Every layout feature, name record and language is kept (HarfBuzz keeps only a default list unless
+    told), hinting is dropped, and ``.notdef`` keeps its outline. The font's own timestamps are kept,
+    so the same text always gives the same bytes.
+    """
+    import uharfbuzz as hb  # type: ignore[import-untyped]
+
+    request = hb.SubsetInput()
+    codepoints = request.unicode_set
+    for code in {ord(ch) for ch in characters} | {ord(ch) for ch in ALWAYS_KEEP}:
+        codepoints.add(code)
+    for kind in (hb.SubsetInputSets.LAYOUT_FEATURE_TAG, hb.SubsetInputSets.NAME_ID,
+                 hb.SubsetInputSets.NAME_LANG_ID):
+        everything = request.sets(kind)
+        everything.clear()
+        everything.invert()
+    request.flags = hb.SubsetFlags.NOTDEF_OUTLINE | hb.SubsetFlags.NO_HINTING
+    subset = hb.subset(hb.Face(hb.Blob.from_file_path(str(face.path))), request)
+    if subset is None:
+        raise ResourceError([rules.RESOURCE_BAD_FONT(f"HarfBuzz could not subset {face.file_name}",
+                                                     Location(face.file_name))])
+    return bytes(subset.blob.data)
 
 
 def needs_glyph(ch: str) -> bool:
