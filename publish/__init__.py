@@ -22,12 +22,13 @@ _WHERE = {
     "ConfigError": "publish.errors", "InputError": "publish.errors", "ManuscriptError": "publish.errors",
     "OutputError": "publish.errors", "PublishError": "publish.errors", "RenderError": "publish.errors",
     "ResourceError": "publish.errors", "ToolMissingError": "publish.errors", "WriteError": "publish.errors",
-    "BuildResult": "publish.pipeline", "build": "publish.pipeline",
+    "BuildResult": "publish.cache", "build": "publish.pipeline",
     "FixResult": "publish.proofread", "fix": "publish.proofread", "lint": "publish.proofread",
     "check": "publish.check",
 }
 
 if TYPE_CHECKING:
+    from publish.cache import BuildResult
     from publish.check import check
     from publish.diagnostics import Diagnostic, Location, Severity
     from publish.errors import (
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
         ToolMissingError,
         WriteError,
     )
-    from publish.pipeline import BuildResult, build
+    from publish.pipeline import build
     from publish.proofread import FixResult, fix, lint
 
 __all__ = [

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 if TYPE_CHECKING:
+    from publish.cache import BuildResult
     from publish.check.report import Report
     from publish.proofread import FixResult
 
@@ -45,6 +46,41 @@ def main() -> None:
 PROJECT = click.argument("project", type=click.Path(file_okay=False, path_type=Path), default=".")
 STRICT = click.option("--strict", is_flag=True, help="Finish, then fail (exit 1) if there were warnings.")
 VERBOSE = click.option("-v", "--verbose", is_flag=True, help="Also show notices (text normalizations, timings).")
+
+
+def cached_build(project: Path, outputs: tuple[str, ...] | None) -> BuildResult | None:
+    """The previous build's result when nothing changed, found without loading the pipeline."""
+    import os
+
+    from publish.cache import Cache, Request
+
+    return Cache(project.resolve()).lookup(Request.of(outputs, os.environ))
+
+
+class Progress:
+    """What a long build is doing, on one terminal line that is rewritten; silent when stderr is not a
+    terminal, and until the build has taken a second."""
+
+    def __init__(self, delay: float = 1.0) -> None:
+        import time
+
+        self.clock = time.monotonic
+        self.start = self.clock()
+        self.delay = delay
+        self.live = sys.stderr.isatty()
+        self.shown = False
+
+    def __call__(self, message: str) -> None:
+        if self.live and self.clock() - self.start >= self.delay:
+            click.echo(f"\r\033[K{message}…", nl=False, err=True)
+            self.shown = True
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.shown:
+            click.echo("\r\033[K", nl=False, err=True)
 
 
 def show(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic], verbose: bool) -> None:
@@ -84,20 +120,26 @@ def internal_error(exc: Exception, debug: bool) -> NoReturn:
 @VERBOSE
 @click.option("--outputs", "outputs", default=None, metavar="LIST",
               help="Which files to make, overriding publish.yaml: a comma-separated list of epub, print, screen.")
+@click.option("--force", is_flag=True, help="Rebuild everything, even when nothing changed (ignores the cache).")
 @click.option("--check", "then_check", is_flag=True, help="Then run 'publish check' on the files built.")
 @click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
-def build(project: Path, strict: bool, verbose: bool, outputs: str | None, then_check: bool, debug: bool) -> None:
+def build(project: Path, strict: bool, verbose: bool, outputs: str | None, force: bool, then_check: bool,
+          debug: bool) -> None:
     """Build PROJECT (default: the current folder) into PROJECT/dist/."""
     from publish.config import outputs_list
     from publish.errors import PublishError
-    from publish.pipeline import build as run_build
 
     try:
         chosen = outputs_list(outputs) if outputs is not None else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--outputs") from None
     try:
-        result = run_build(project, outputs=chosen)
+        result = cached_build(project, chosen) if not force else None
+        if result is None:
+            from publish.pipeline import build as run_build
+
+            with Progress() as progress:
+                result = run_build(project, outputs=chosen, force=force, progress=progress)
     except PublishError as exc:
         show(exc.diagnostics, verbose)
         click.secho(f"build failed; dist/ was left as it was (exit {exc.exit_code})", fg="red", err=True)
@@ -106,7 +148,8 @@ def build(project: Path, strict: bool, verbose: bool, outputs: str | None, then_
         internal_error(exc, debug)
     show(result.diagnostics, verbose)
     for path in result.outputs:
-        click.echo(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
+        verb = "up to date:" if result.cached else "wrote"
+        click.echo(f"{verb} {path} ({path.stat().st_size / 1024:.0f} KiB)")
     if verbose:
         click.echo(" ".join(f"{name} {seconds:.2f}s" for name, seconds in result.timings.items()))
     click.echo(summary(result.diagnostics, verbose))

@@ -24,7 +24,8 @@ from publish.fonts import load_faces
 from publish.manuscript.reader import chapter_files
 from publish.output import epub
 from publish.output.files import write_atomically
-from publish.pipeline import check_coverage, cover_name, load_book, reading_order
+from publish.output.makers import cover_name
+from publish.pipeline import check_coverage, load_book, reading_order
 from publish.project import Project
 from publish.render.xhtml import Renderer
 from publish.text.legacy import read_as_windows_1252

@@ -30,7 +30,7 @@ def test_verbose_shows_notices_and_timings(tmp_path: Path) -> None:
 def test_internal_errors_are_reported_without_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import publish.pipeline
 
-    def broken(path: Path, outputs: tuple[str, ...] | None = None) -> None:
+    def broken(path: Path, **options: object) -> None:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(publish.pipeline, "build", broken)

@@ -108,6 +108,34 @@ def _source_date_epoch(moment: datetime.datetime) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = saved
 
 
+class _Pages(logging.Handler):
+    """Hears WeasyPrint's progress log ("Step 5 - Creating layout - Page 12") and passes the page on."""
+
+    def __init__(self, progress: Callable[[int], None]) -> None:
+        super().__init__(logging.INFO)
+        self.progress = progress
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "Page" in str(record.msg) and isinstance(record.args, tuple) and isinstance(record.args[0], int):
+            self.progress(record.args[0])
+
+
+@contextmanager
+def _pages_laid_out(progress: Callable[[int], None] | None) -> Iterator[None]:
+    if progress is None:
+        yield
+        return
+    logger = logging.getLogger("weasyprint.progress")
+    handler, saved = _Pages(progress), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(saved)
+
+
 class _Collect(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
@@ -150,7 +178,7 @@ class Variant:
 def render_pdf(
     html: str, css: str, roots: Mapping[str, Path], faces: Sequence[FontFace], moment: datetime.datetime,
     pdf_path: str, locate: Locate, variant: Variant = Variant(), memory: Mapping[str, bytes] | None = None,
-    on_layout: Callable[[Any], None] | None = None,
+    on_layout: Callable[[Any], None] | None = None, progress: Callable[[int], None] | None = None,
 ) -> tuple[bytes, list[Diagnostic]]:
     """Lay out ``html`` and return the checked PDF bytes.
 
@@ -168,7 +196,7 @@ def render_pdf(
     font_config = FontConfiguration()
     color_profiles: dict[str, Any] = {}
     found: list[Diagnostic] = []
-    with _captured_warnings() as log, _source_date_epoch(moment):
+    with _captured_warnings() as log, _source_date_epoch(moment), _pages_laid_out(progress):
         try:
             stylesheet = CSS(string=css, base_url=virtual_url("styles"), url_fetcher=fetcher, font_config=font_config,
                              color_profiles=color_profiles)

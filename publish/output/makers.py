@@ -1,0 +1,160 @@
+"""Each output made from the one document model: the EPUB, the press PDF and the screen PDF.
+
+:mod:`publish.pipeline` decides which to make and in what order (the press PDF first when the EPUB
+needs its pagination); this module knows how each is made, and reuses intermediate files from the
+build cache (:mod:`publish.cache`) by the hash of what they are made from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+from publish import model, rules
+from publish.cache import Cache, code_fingerprint
+from publish.diagnostics import Diagnostic, Location
+from publish.errors import RenderError, ResourceError
+from publish.fonts import FontFace
+from publish.output import epub, pdf, press
+from publish.output.cover import generate_cover
+from publish.output.pagination import PageStart, page_starts
+from publish.project import Project
+from publish.render.xhtml import Renderer, toc_entries
+from publish.version import VERSION
+
+DISPLAY_FAMILY = "Be Vietnam Pro"
+TEXT_FAMILY = "Noto Serif"
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Context:
+    """What every output of one build shares, and what the build read (for the cache)."""
+
+    project: Project
+    book: model.Book
+    faces: tuple[FontFace, ...]
+    renderer: Renderer
+    identifier: str
+    found: list[Diagnostic]
+    cache: Cache
+    stylesheet: Callable[[Project, tuple[str, ...]], str]
+    locate: Callable[[str], Location | None]
+    progress: Progress = lambda message: None
+    read: list[Path] = field(default_factory=list)
+
+    @property
+    def roots(self) -> dict[str, Path]:
+        return {"project": self.project.root, "fonts": self.project.fonts_dir, "styles": self.project.styles_dir}
+
+    def sheets(self, names: tuple[str, ...]) -> str:
+        self.read += [path for name in names if (path := self.project.stylesheet(name)) is not None]
+        return self.stylesheet(self.project, names)
+
+    def cached(self, kind: str, parts: list[bytes], make: Callable[[], bytes]) -> bytes:
+        """``make()``, or its earlier result for the same ``parts`` (and the same code)."""
+        key = hashlib.sha256(b"\0".join([code_fingerprint().encode(), *parts])).hexdigest()
+        data = self.cache.artifact(kind, key)
+        if data is None:
+            data = make()
+            self.cache.keep(kind, key, data)
+        return data
+
+
+def epub_book(context: Context, page_starts: list[PageStart], docs: list[epub.Document]) -> bytes:
+    """The EPUB, from ``docs`` or, with print page numbers, from documents rendered with their markers."""
+    book, project, faces = context.book, context.project, context.faces
+    context.progress("packaging the EPUB")
+    cover = cover_file(context)
+    if page_starts:
+        docs = epub.documents(book, context.renderer, cover.name, page_starts)
+    characters = epub.text_of(docs)
+    image_bytes = {image.path: (project.root / image.path).read_bytes() for image in book.images}
+    source = (book.config.print.identifier or f"{context.identifier}#print") if page_starts else ""
+    data = epub.package(
+        book, context.renderer, docs, context.identifier, context.sheets(("base.css", "epub.css", "extra.css")),
+        faces, characters, cover, image_bytes, source,
+    )
+    lost = epub.check_subsets(data, faces, characters)
+    if lost:
+        raise RenderError(lost)
+    return data
+
+
+def _book_html(context: Context, media_url: Callable[[model.Image], str]) -> str:
+    book, renderer = context.book, context.renderer
+    articles = [renderer.article(chapter, media_url) for chapter in book.chapters]
+    toc = toc_entries(book, lambda chapter, fragment: f"#{fragment or chapter.id}") if book.is_collection else []
+    return renderer.pdf_book(articles, toc, VERSION)
+
+
+def press_pdf(context: Context, name: str, on_pages: Callable[[list[PageStart]], None]) -> bytes:
+    """The press PDF: declared PDF/X-4, CMYK through the output profile, bleed and marks."""
+    book, project = context.book, context.project
+    profile = press_profile(context)
+    made = {"output-profile.icc": profile.data}
+    for number, image in enumerate(book.images, start=1):
+        context.progress(f"press PDF: photo {number}/{len(book.images)} to CMYK")
+        source = (project.root / image.path).read_bytes()
+        made[f"{image.digest}.jpg"] = context.cached("cmyk", [source, profile.data],
+                                                     partial(press.cmyk_image, source, profile))
+    html = _book_html(context, lambda image: pdf.virtual_url(pdf.MEMORY, f"{image.digest}.jpg"))
+    css = (pdf.page_css(book.config.print)
+           + pdf.font_css(context.faces)
+           + press.profile_css(pdf.virtual_url(pdf.MEMORY, "output-profile.icc"))
+           + press.cmyk_css(context.sheets(("base.css", "print.css", "extra.css")), profile))
+    data, notes = pdf.render_pdf(html, css, context.roots, context.faces, book.modified, name, context.locate,
+                                 pdf.Variant("pdf/x-4"), made, lambda document: on_pages(page_starts(document)),
+                                 progress=lambda page: context.progress(f"press PDF: page {page}"))
+    context.found.extend(notes)
+    data = press.finish(data, profile, f"{context.identifier}#print")
+    rgb = press.rgb_uses(data)
+    if rgb:
+        raise RenderError([rules.PDF_RGB_LEFT(f"RGB colour in the press PDF: {'; '.join(rgb[:5])}", Location(name))])
+    return data
+
+
+def press_profile(context: Context) -> press.PressProfile:
+    project, chosen = context.project, context.book.config.print.color_profile
+    where = Location("publish.yaml", None)
+    path = project.resolve(chosen, project.root / "publish.yaml", where) if chosen else press.DEFAULT_PROFILE
+    context.read.append(path)
+    try:
+        return press.load_profile(path)
+    except (ValueError, OSError) as exc:
+        raise ResourceError([rules.RESOURCE_BAD_PROFILE(f"print.color_profile '{chosen}': {exc}", where)]) from exc
+
+
+def screen_pdf(context: Context, name: str) -> bytes:
+    """The screen PDF: tagged (declared PDF/UA-1), RGB, no bleed or marks."""
+    book = context.book
+    html = _book_html(context, lambda image: image.path)
+    css = (pdf.page_css(book.config.print, press=False)
+           + pdf.font_css(context.faces)
+           + context.sheets(("base.css", "print.css", "extra.css")))
+    data, notes = pdf.render_pdf(html, css, context.roots, context.faces, book.modified, name, context.locate,
+                                 pdf.Variant("pdf/ua-1", tagged=True),
+                                 progress=lambda page: context.progress(f"screen PDF: page {page}"))
+    context.found.extend(notes)
+    return data
+
+
+def cover_name(book: model.Book) -> str:
+    """Where the cover image lives in the EPUB."""
+    return f"images/{book.cover.package_name}" if book.cover is not None else "images/cover.png"
+
+
+def cover_file(context: Context) -> epub.CoverFile:
+    """The cover named in publish.yaml, or one generated from the metadata (kept in the cache)."""
+    book, project, faces = context.book, context.project, context.faces
+    if book.cover is not None:
+        return epub.CoverFile(cover_name(book), book.cover.media_type, (project.root / book.cover.path).read_bytes())
+    config = book.config
+    parts = [repr((config.title, config.subtitle, config.authors, config.publisher)).encode(),
+             *(face.path.read_bytes() for face in faces)]
+    data = context.cached("cover", parts, lambda: generate_cover(config, faces, DISPLAY_FAMILY, TEXT_FAMILY))
+    return epub.CoverFile(cover_name(book), "image/png", data)

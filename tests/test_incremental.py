@@ -1,0 +1,104 @@
+"""Incremental builds: an unchanged project is answered from the cache; any change to what the build
+read (or to what it was asked) rebuilds, and a rebuild that reuses cached pieces gives the same bytes."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import publish
+from publish.cli import Progress, main
+from tests.conftest import ENV, copy_sample
+
+
+def snapshot(result: publish.BuildResult) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in result.outputs}
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> tuple[Path, publish.BuildResult]:
+    root = copy_sample(tmp_path / "book")
+    return root, publish.build(root, environ=ENV)
+
+
+def test_an_unchanged_project_is_answered_from_the_cache(built: tuple[Path, publish.BuildResult]) -> None:
+    root, first = built
+    again = publish.build(root, environ=ENV)
+    assert again.cached and not first.cached
+    assert again.outputs == first.outputs and snapshot(again) == snapshot(first)
+    assert again.diagnostics == first.diagnostics  # warnings are reported again, so --strict still fails
+    result = CliRunner().invoke(main, ["build", "--strict", str(root)])
+    assert result.exit_code == 1 and "up to date:" in result.output and "warning[T002]" in result.output
+
+
+@pytest.mark.parametrize("change", ["chapter", "new chapter", "extra.css", "config", "clock", "outputs",
+                                    "dist", "force", "cache deleted"])
+def test_any_change_rebuilds(built: tuple[Path, publish.BuildResult], change: str) -> None:
+    root, first = built
+    environ, outputs, force = dict(ENV), None, False
+    chapter = next((root / "manuscript").glob("*.md"))
+    if change == "chapter":
+        chapter.write_text(chapter.read_text(encoding="utf-8").replace("TRÍ DŨNG", "TRÍ DŨNG, HÀ AN"), encoding="utf-8")
+    elif change == "new chapter":
+        (root / "manuscript" / "02-them.md").write_text("---\ntitle: Bài thêm\n---\n\nĐoạn mới.\n", encoding="utf-8")
+    elif change == "extra.css":
+        (root / "styles").mkdir()
+        (root / "styles" / "extra.css").write_text("p { letter-spacing: 0.01em; }\n", encoding="utf-8")
+    elif change == "config":
+        config = root / "publish.yaml"
+        config.write_text(config.read_text(encoding="utf-8").replace("bleed: 3mm", "bleed: 5mm"), encoding="utf-8")
+    elif change == "clock":
+        environ["SOURCE_DATE_EPOCH"] = "1700000000"
+    elif change == "outputs":
+        outputs = ("epub",)
+    elif change == "dist":
+        first.outputs[1].write_bytes(b"edited by hand")
+    elif change == "force":
+        force = True
+    elif change == "cache deleted":
+        shutil.rmtree(root / ".publish-cache")
+    again = publish.build(root, environ=environ, outputs=outputs, force=force)
+    assert not again.cached
+    for path in again.outputs:
+        assert path.read_bytes()[:4] in (b"PK\x03\x04", b"%PDF")
+
+
+def test_a_rebuild_from_cached_pieces_gives_the_same_bytes(built: tuple[Path, publish.BuildResult],
+                                                           tmp_path: Path) -> None:
+    root, _ = built
+    chapter = next((root / "manuscript").glob("*.md"))
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nMột đoạn thêm vào cuối bài.\n", encoding="utf-8")
+    artifacts = sorted(p.name for p in (root / ".publish-cache" / "artifacts").rglob("*") if p.is_file())
+    incremental = snapshot(publish.build(root, environ=ENV))
+    assert sorted(p.name for p in (root / ".publish-cache" / "artifacts").rglob("*") if p.is_file()) == artifacts
+    clean = copy_sample(tmp_path / "clean")
+    shutil.copy(chapter, clean / "manuscript" / chapter.name)
+    assert snapshot(publish.build(clean, environ=ENV, force=True)) == incremental
+
+
+def test_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    captured = io.StringIO()
+    captured.isatty = lambda: True  # type: ignore[method-assign]
+    monkeypatch.setattr("sys.stderr", captured)
+    with Progress(delay=0) as progress:
+        progress("press PDF: page 3")
+    assert "press PDF: page 3…" in captured.getvalue()
+    quiet = io.StringIO()
+    monkeypatch.setattr("sys.stderr", quiet)
+    with Progress(delay=0) as progress:
+        progress("press PDF: page 3")
+    assert quiet.getvalue() == ""
+
+
+def test_help_does_not_load_the_renderers() -> None:
+    import subprocess
+    import sys
+
+    heavy = "('weasyprint', 'pikepdf', 'ebooklib')"
+    code = f"import sys, publish.cli; print(sorted(m for m in {heavy} if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
