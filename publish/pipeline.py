@@ -26,7 +26,7 @@ from publish.errors import ConfigError, ManuscriptError, RenderError
 from publish.fonts import FontFace, load_faces, uncovered
 from publish.manuscript import read_chapters
 from publish.manuscript.reader import ImageStore
-from publish.output import epub, makers
+from publish.output import epub, makers, parallel
 from publish.output.files import write_atomically
 from publish.output.makers import Progress
 from publish.output.pagination import PageStart
@@ -116,20 +116,29 @@ def build(path: Path | str = ".", environ: Mapping[str, str] | None = None,
     characters = epub.text_of(docs)
     check_coverage(characters, faces, project, book)
 
-    # The press PDF first: its pagination gives the EPUB its print page numbers.
-    page_starts: list[PageStart] = []
-    if "print" in paths:
-        started = time.perf_counter()
-        made[paths["print"]] = makers.press_pdf(context, project.relative(paths["print"]), page_starts.extend)
-        timings["print"] = time.perf_counter() - started
-    if "epub" in paths:
-        started = time.perf_counter()
-        made[paths["epub"]] = makers.epub_book(context, page_starts, docs)
-        timings["epub"] = time.perf_counter() - started
+    # The screen PDF on another core; the press PDF first here: its pagination gives the EPUB its page numbers.
+    screen = None
     if "screen" in paths:
-        started = time.perf_counter()
-        made[paths["screen"]] = makers.screen_pdf(context, project.relative(paths["screen"]))
-        timings["screen"] = time.perf_counter() - started
+        screen_name = project.relative(paths["screen"])
+        screen = parallel.start(partial(makers.screen_pdf, context, screen_name), found)
+    try:
+        page_starts: list[PageStart] = []
+        if "print" in paths:
+            started = time.perf_counter()
+            made[paths["print"]] = makers.press_pdf(context, project.relative(paths["print"]), page_starts.extend)
+            timings["print"] = time.perf_counter() - started
+        if "epub" in paths:
+            started = time.perf_counter()
+            made[paths["epub"]] = makers.epub_book(context, page_starts, docs)
+            timings["epub"] = time.perf_counter() - started
+        if screen is not None:
+            started = time.perf_counter()
+            report("laying out the screen PDF")
+            made[paths["screen"]] = screen.result()
+            timings["screen (waited)"] = time.perf_counter() - started
+    finally:
+        if screen is not None:
+            screen.cancel()
 
     report("writing dist/")
     write_atomically(made, {target: project.relative(target) for target in made})

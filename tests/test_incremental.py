@@ -102,3 +102,30 @@ def test_help_does_not_load_the_renderers() -> None:
     code = f"import sys, publish.cli; print(sorted(m for m in {heavy} if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_work_in_a_forked_process_reports_its_result_and_its_errors() -> None:
+    from publish import rules
+    from publish.diagnostics import Location
+    from publish.output import parallel
+
+    notes: list = []
+
+    def works() -> bytes:
+        notes.append(rules.PDF_RENDER_WARNING("from the child", Location("x.pdf")))
+        return b"%PDF-bytes"
+
+    def fails() -> bytes:
+        raise publish.RenderError([rules.PDF_RENDER_FAILED("broken in the child", Location("x.pdf"))])
+
+    def crashes() -> bytes:
+        raise KeyError("bug")
+
+    assert parallel.start(works, notes).result() == b"%PDF-bytes"
+    assert [n.message for n in notes] == ["from the child"]
+    with pytest.raises(publish.RenderError) as failure:
+        parallel.start(fails, notes).result()
+    assert failure.value.diagnostics[0].message == "broken in the child"
+    with pytest.raises(RuntimeError, match="KeyError"):
+        parallel.start(crashes, notes).result()
+    assert parallel.can_fork()  # CI machines have two cores: the screen PDF really runs in parallel there

@@ -1,0 +1,77 @@
+"""An output made in a forked process while the others are made here.
+
+WeasyPrint lays out on one core; a book's press PDF and screen PDF do not depend on each other, so on a
+machine with more than one core the screen PDF is laid out in a child process (forked, so it starts
+with everything already loaded and needs nothing pickled but its result). Where ``fork`` is not safe
+(macOS, Windows) or there is one core, the work simply runs when its result is asked for.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from publish import errors
+from publish.diagnostics import Diagnostic
+
+
+class Later:
+    """Work begun elsewhere: :meth:`result` waits for its bytes, :meth:`cancel` stops it."""
+
+    def __init__(self, result: Callable[[], bytes], cancel: Callable[[], None] = lambda: None) -> None:
+        self.result = result
+        self.cancel = cancel
+
+
+def can_fork() -> bool:
+    return sys.platform == "linux" and (os.cpu_count() or 1) > 1
+
+
+def start(work: Callable[[], bytes], notes: list[Diagnostic]) -> Later:
+    """Begin ``work``; the returned function waits for its bytes (and adds its diagnostics to ``notes``)."""
+    if not can_fork():
+        return Later(work)
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    before = len(notes)
+    process = context.Process(target=_child, args=(work, sender, notes, before), daemon=True)
+    process.start()
+    sender.close()
+
+    def result() -> bytes:
+        try:
+            kind, payload, found = receiver.recv()
+        except EOFError:
+            kind, payload, found = "crash", f"the worker process died (exit {process.exitcode})", []
+        process.join()
+        notes.extend(found)
+        if kind == "ok":
+            assert isinstance(payload, bytes)
+            return payload
+        if kind == "error":
+            name, diagnostics = payload
+            raise getattr(errors, name)(diagnostics)
+        raise RuntimeError(f"in the worker process: {payload}")
+
+    def cancel() -> None:
+        if process.is_alive():
+            process.terminate()
+        process.join()
+
+    return Later(result, cancel)
+
+
+def _child(work: Callable[[], bytes], sender: Any, notes: list[Diagnostic], before: int) -> None:
+    try:
+        data = work()
+        sender.send(("ok", data, notes[before:]))
+    except errors.PublishError as exc:
+        sender.send(("error", (type(exc).__name__, list(exc.diagnostics)), notes[before:]))
+    except BaseException as exc:  # a bug: the parent reports it as an internal error
+        sender.send(("crash", "".join(traceback.format_exception_only(type(exc), exc)).strip(), []))
+    finally:
+        sender.close()
