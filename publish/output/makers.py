@@ -96,7 +96,7 @@ def press_pdf(context: Context, name: str, on_pages: Callable[[list[PageStart]],
     """The press PDF: declared PDF/X-4, CMYK through the output profile, bleed and marks."""
     book, project = context.book, context.project
     profile = press_profile(context)
-    made = {"output-profile.icc": profile.data}
+    made: dict[str, bytes] = {}
     for number, image in enumerate(book.images, start=1):
         context.progress(f"press PDF: photo {number}/{len(book.images)} to CMYK")
         source = (project.root / image.path).read_bytes()
@@ -105,7 +105,7 @@ def press_pdf(context: Context, name: str, on_pages: Callable[[list[PageStart]],
     html = _book_html(context, lambda image: pdf.virtual_url(pdf.MEMORY, f"{image.digest}.jpg"))
     css = (pdf.page_css(book.config.print)
            + pdf.font_css(context.faces)
-           + press.profile_css(pdf.virtual_url(pdf.MEMORY, "output-profile.icc"))
+           + press.default_colour_css()
            + press.cmyk_css(context.sheets(("base.css", "print.css", "extra.css")), profile))
     data, notes = pdf.render_pdf(html, css, context.roots, context.faces, book.modified, name, context.locate,
                                  pdf.Variant("pdf/x-4"), made, lambda document: on_pages(page_starts(document)),
