@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: all build test lint renders clean
+.PHONY: all build test lint renders bench clean
 
 all: build
 
@@ -21,16 +21,22 @@ build: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
-	$(BIN)/ruff check publish tests scripts
+	$(BIN)/ruff check publish tests scripts benchmarks
 	$(BIN)/mypy
 
 lint: $(STAMP)
-	$(BIN)/ruff check publish tests scripts
+	$(BIN)/ruff check publish tests scripts benchmarks
 	$(BIN)/mypy
 
 # PNG renders of the sample for the README (docs/images/).
 renders: build
 	$(BIN)/python scripts/render_previews.py
 
+# publish against Pandoc on the sample and books of about 20, 100 and 500 pages (several minutes);
+# results go to benchmarks/README.md.
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python benchmarks/run.py --write
+
 clean:
-	rm -rf dist build .pytest_cache
+	rm -rf dist build .pytest_cache .publish-cache

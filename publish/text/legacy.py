@@ -13,6 +13,7 @@ once converted (:func:`publish.text.syllables.is_syllable`), with no word going 
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 import unicodedata
@@ -174,6 +175,13 @@ def _words(line: str, alphabet: frozenset[str]) -> list[tuple[int, int]]:
     return spans
 
 
+@functools.lru_cache(maxsize=65536)
+def _judge(encoding: LegacyEncoding, word: str) -> tuple[str, bool, bool]:
+    """A word converted, whether it is Vietnamese as it stands, and whether it is once converted."""
+    converted = encoding.convert(word)
+    return converted, is_syllable(word) and not _vntimeh_case(word), is_syllable(converted)
+
+
 def _score(line: str, encoding: LegacyEncoding) -> Detection | None:
     fixed: list[tuple[int, int, str]] = []  # not Vietnamese as it stands, Vietnamese once converted
     neutral: list[tuple[int, int, str]] = []  # Vietnamese either way ("céng" / "cộng")
@@ -183,10 +191,9 @@ def _score(line: str, encoding: LegacyEncoding) -> Detection | None:
         if any(mojibake_byte(ch) is None for ch in word):
             unicode_words += is_syllable(word)  # real Unicode Vietnamese, which no legacy file can show
             continue
-        converted = encoding.convert(word)
+        converted, before, after = _judge(encoding, word)
         if converted == word:
             continue
-        before, after = is_syllable(word) and not _vntimeh_case(word), is_syllable(converted)
         if before and not after:
             return None  # a good word would be broken: this is not text in that encoding
         if after:
@@ -206,7 +213,7 @@ def _score(line: str, encoding: LegacyEncoding) -> Detection | None:
 def _vntimeh_case(word: str) -> bool:
     """Capitals with lower-case accented letters ("DòNG"): typed for a .VnTimeH font, never real text."""
     ascii_letters = [ch for ch in word if ch.isascii() and ch.isalpha()]
-    return bool(ascii_letters) and all(ch.isupper() for ch in ascii_letters) and any(
+    return len(ascii_letters) >= 2 and all(ch.isupper() for ch in ascii_letters) and any(
         not ch.isascii() and ch.islower() for ch in word)
 
 
@@ -215,9 +222,15 @@ def _all_capitals(line: str) -> bool:
     return len(letters) >= 2 and all(ch.isupper() for ch in letters)
 
 
+# What ordinary Vietnamese text is made of besides ASCII: its letters and common typography. A line of
+# nothing else cannot be mojibake (every legacy encoding above spells some letter with another sign).
+_ORDINARY = frozenset(VIETNAMESE_LETTERS + VIETNAMESE_LETTERS.upper() + "“”‘’–—…•«»\u00a0\u202f°±×÷€")
+
+
 def detect(line: str) -> Detection | None:
     """The legacy encoding ``line`` looks like, if the evidence is clear; None for ordinary text."""
-    if all(ch.isascii() for ch in line):
+    if all(ch.isascii() or ch in _ORDINARY for ch in line) and not any(
+            _vntimeh_case(word) for word in line.split() if not word.isascii()):
         return None
     candidates = [d for d in (_score(line, e) for e in ENCODINGS) if d is not None]
     return max(candidates, key=lambda d: (d.evidence, len(d.spans)), default=None)

@@ -25,6 +25,7 @@ _NBSP = {"\u00a0", "\u202f"}
 _BLANK = {" ", "\t"} | _NBSP
 _WORD = re.compile(r"[^\W\d_]+")
 _SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
+_FOREIGN = re.compile("[\u0370-\u03ff\u0400-\u052f\u1c80-\u1c8f\u1f00-\u1fff\u2de0-\u2dff\ua640-\ua69f]")
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,8 @@ def _script(ch: str) -> str | None:
 
 def _lookalikes(line: str, where: Location, found: list[Diagnostic]) -> None:
     """A word mixing Latin letters with Cyrillic or Greek ones: a look-alike slipped in ("cоng")."""
+    if not _FOREIGN.search(line):
+        return
     for match in _WORD.finditer(line):
         word = match.group(0)
         scripts = {_script(ch) for ch in word} - {None}

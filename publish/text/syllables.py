@@ -9,6 +9,7 @@ first vowel (``hòa``, ``thủy``), the "new" style on the second (``hoà``, ``t
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from enum import StrEnum
@@ -46,6 +47,7 @@ def tone_of(syllable: str) -> tuple[str, str | None, int]:
     return bare, (marks[0] if marks else None), len(marks)
 
 
+@functools.lru_cache(maxsize=65536)
 def is_syllable(word: str) -> bool:
     """Whether ``word`` has the shape of one Vietnamese syllable (upper or lower case)."""
     bare, _, count = tone_of(word.lower())
@@ -59,6 +61,7 @@ def _toned_index(word: str) -> int | None:
     return None
 
 
+@functools.lru_cache(maxsize=65536)
 def tone_style(word: str) -> ToneStyle | None:
     """Which placement style a syllable shows, or None when both styles write it the same way."""
     bare, tone, count = tone_of(word.lower())
