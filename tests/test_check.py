@@ -235,3 +235,15 @@ def test_the_sample_photo_resolution_is_measured(built: Path) -> None:
                   for image, width, _ in _placed_images(page.obj, (1, 0, 0, 1, 0, 0), 0)]
     [(pixels, width_pt)] = placed
     assert pixels == 1800 and 300 < pixels / (width_pt / 72) < 600  # the type area is about 105 mm wide
+
+
+def test_rgb_left_in_a_press_pdf_is_found(built: Path, tmp_path: Path) -> None:
+    _, pdf_path = outputs(built)
+    with pikepdf.open(pdf_path) as pdf:
+        page = pdf.pages[3]
+        page.contents_add(pdf.make_stream(b"q 1 0 0 rg 10 10 20 20 re f Q"), prepend=False)
+        target = tmp_path / pdf_path.name
+        pdf.save(target)
+    report = check([target], environ=ENV)
+    [rgb] = [d for d in report.diagnostics if d.code == "Q015"]
+    assert "page 4: 'rg' sets an RGB colour" in rgb.message

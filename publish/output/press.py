@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -226,7 +227,26 @@ def _nested(owner: Any, seen: set[tuple[int, int]]) -> Iterator[Any]:
                 yield from _nested(item, seen)
 
 
+# The RGB operators as content-stream tokens; a stream without them needs no parsing.
+_RGB_TOKEN = re.compile(rb"(?:^|[\s\])>])(?:rg|RG)(?=[\s%]|$)")
+_RGB_NAMES = re.compile(rb"/(?:DeviceRGB|CalRGB|RGB)(?![A-Za-z0-9])")
+
+
+def _raw(owner: Any) -> bytes:
+    """The decoded content of a page (all its content streams) or of a form."""
+    if "/Contents" in owner:
+        contents = owner.Contents
+        streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+        return b"\n".join(stream.read_bytes() for stream in streams)
+    return bytes(owner.read_bytes())
+
+
 def _recolour(pdf: Any, owner: Any, profile: PressProfile) -> None:
+    group = owner.get("/Group")
+    if group is not None and group.get("/CS") == "/DeviceRGB":
+        group.CS = pikepdf.Name.DeviceCMYK
+    if not _RGB_TOKEN.search(_raw(owner)):
+        return
     instructions = list(pikepdf.parse_content_stream(owner))
     changed = False
     for index, instruction in enumerate(instructions):
@@ -240,44 +260,59 @@ def _recolour(pdf: Any, owner: Any, profile: PressProfile) -> None:
             changed = True
     if changed:
         owner.write(pikepdf.unparse_content_stream(instructions))
-    group = owner.get("/Group")
-    if group is not None and group.get("/CS") == "/DeviceRGB":
-        group.CS = pikepdf.Name.DeviceCMYK
 
 
 # The scan ----------------------------------------------------------------------------------------------
 
 
 def rgb_uses(data: bytes) -> list[str]:
-    """Every RGB colour in a PDF: operators, colour spaces, images, transparency groups, output intents."""
+    """Every RGB colour in a PDF: operators, colour spaces (named, inline, of shadings and patterns),
+    images, transparency groups, output intents."""
     found: list[str] = []
     with pikepdf.open(io.BytesIO(data)) as pdf:
         for number, page in enumerate(pdf.pages, start=1):
-            owners = [page.obj, *_nested(page.obj, set())]
-            for owner in owners:
-                where = f"page {number}" + ("" if owner is page.obj else f" (form {owner.objgen[0]})")
-                spaces = owner.get("/Resources", {}).get("/ColorSpace", {})
-                for instruction in pikepdf.parse_content_stream(owner):
-                    if not isinstance(instruction, pikepdf.ContentStreamInstruction):
-                        continue
-                    op = str(instruction.operator)
-                    if op in _RGB_OPERATORS:
-                        found.append(f"{where}: '{op}' sets an RGB colour")
-                    elif op in ("cs", "CS"):
-                        name = instruction.operands[0]
-                        space = spaces.get(str(name), name) if isinstance(spaces, pikepdf.Dictionary) else name
-                        if _is_rgb(space):
-                            found.append(f"{where}: '{op} {name}' selects an RGB colour space")
-                group = owner.get("/Group")
-                if group is not None and _is_rgb(group.get("/CS")):
-                    found.append(f"{where}: a transparency group blends in RGB")
-                for name, xobject in owner.get("/Resources", {}).get("/XObject", {}).items():
-                    if xobject.get("/Subtype") == "/Image" and _is_rgb(xobject.get("/ColorSpace")):
-                        found.append(f"{where}: image {name} is RGB")
+            for index, owner in enumerate([page.obj, *_nested(page.obj, set())]):
+                where = f"page {number}" + (f" (form {owner.objgen[0]})" if index else "")
+                found += [f"{where}: {use}" for use in _rgb_in(owner)]
         for intent in pdf.Root.get("/OutputIntents", []):
             destination = intent.get("/DestOutputProfile")
             if destination is None or int(destination.get("/N", 0)) != 4:
                 found.append("the output intent's profile is not CMYK")
+    return found
+
+
+def _rgb_in(owner: Any) -> list[str]:
+    found: list[str] = []
+    resources = owner.get("/Resources", {})
+    spaces = resources.get("/ColorSpace", {})
+    rgb_spaces = {str(name) for name, space in spaces.items() if _is_rgb(space)} if spaces else set()
+    raw = _raw(owner)
+    if _RGB_TOKEN.search(raw) or _RGB_NAMES.search(raw) or rgb_spaces:
+        for instruction in pikepdf.parse_content_stream(owner):
+            if isinstance(instruction, pikepdf.ContentStreamInlineImage):
+                if _is_rgb(instruction.iimage.obj.get("/ColorSpace")):
+                    found.append("an inline image is RGB")
+                continue
+            op = str(instruction.operator)
+            if op in _RGB_OPERATORS:
+                found.append(f"'{op}' sets an RGB colour")
+            elif op in ("cs", "CS"):
+                name = instruction.operands[0]
+                if str(name) in rgb_spaces or _is_rgb(name):
+                    found.append(f"'{op} {name}' selects an RGB colour space")
+    group = owner.get("/Group")
+    if group is not None and _is_rgb(group.get("/CS")):
+        found.append("a transparency group blends in RGB")
+    for name, xobject in resources.get("/XObject", {}).items():
+        if xobject.get("/Subtype") == "/Image" and _is_rgb(xobject.get("/ColorSpace")):
+            found.append(f"image {name} is RGB")
+    for name, shading in resources.get("/Shading", {}).items():
+        if _is_rgb(shading.get("/ColorSpace")):
+            found.append(f"shading {name} is RGB")
+    for name, pattern in resources.get("/Pattern", {}).items():
+        shading = pattern.get("/Shading")
+        if shading is not None and _is_rgb(shading.get("/ColorSpace")):
+            found.append(f"pattern {name} shades in RGB")
     return found
 
 
