@@ -247,3 +247,23 @@ def test_rgb_left_in_a_press_pdf_is_found(built: Path, tmp_path: Path) -> None:
     report = check([target], environ=ENV)
     [rgb] = [d for d in report.diagnostics if d.code == "Q015"]
     assert "page 4: 'rg' sets an RGB colour" in rgb.message
+
+
+def test_alignment_of_long_texts_is_chunked_and_exact() -> None:
+    """A 30,000-word text with a long table of contents in front, a dropped paragraph and page furniture."""
+    import random
+
+    from publish.check.parity import align
+
+    rng = random.Random(7)
+    vocabulary = [f"từ{n}" for n in range(400)]
+    ours = [rng.choice(vocabulary) for _ in range(30000)]
+    theirs = ["Mục", "lục", *(rng.choice(vocabulary) for _ in range(6000))]  # a long printed TOC
+    for start in range(0, len(ours), 300):
+        if start == 15000:
+            continue  # a paragraph the PDF lost
+        theirs += [*ours[start:start + 300], "Chú", "trọng", str(start // 300)]  # a running head and folio
+    opcodes = align(ours, theirs)
+    lost = [(i1, i2) for op, i1, i2, _, _ in opcodes if op in ("delete", "replace")]
+    assert lost == [(15000, 15300)]
+    assert sum(i2 - i1 for op, i1, i2, _, _ in opcodes if op == "equal") == 30000 - 300

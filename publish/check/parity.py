@@ -82,8 +82,7 @@ def parity(book: EpubFile, pdf_path: Path) -> tuple[list[Diagnostic], str]:
     owner = [index for index, block in enumerate(blocks) for _ in block.words]
     missing: set[int] = set()  # blocks with words the PDF does not have
     extra: list[list[str]] = []  # PDF-only runs of words
-    matcher = difflib.SequenceMatcher(None, ours, text, autojunk=len(ours) > 2000)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    for op, i1, i2, j1, j2 in align(ours, text):
         if op == "equal":
             continue
         if op == "replace" and _same_letters(ours[i1:i2], text[j1:j2]):
@@ -117,6 +116,48 @@ def _alt_text(book: EpubFile, pdf_path: Path) -> tuple[list[Diagnostic], str]:
              for alt, where in [*((a, "EPUB") for a in ours if a not in theirs),
                                 *((a, "PDF") for a in theirs if a not in ours)]]
     return found, f"alt text of {len(ours)} figure(s) compared"
+
+
+Opcode = tuple[str, int, int, int, int]
+CHUNK = 1500  # EPUB words aligned at a time: difflib is quadratic in the worst case
+
+
+def align(ours: list[str], theirs: list[str]) -> list[Opcode]:
+    """difflib's opcodes for two long word sequences in the same order, computed chunk by chunk.
+
+    Each chunk of ``ours`` is matched against a window of ``theirs`` that starts where the previous
+    chunk's last match ended; the chunk is cut after its last match in its first 90 % (or its last match
+    at all), so that a difference straddling the cut is seen whole by the next chunk. A chunk with no match at all
+    (a long passage missing from the PDF) is reported as deleted.
+    """
+    opcodes: list[Opcode] = []
+    i = j = 0
+    while i < len(ours) or j < len(theirs):
+        last = i + CHUNK >= len(ours)
+        a = ours[i:] if last else ours[i:i + CHUNK]
+        matcher = difflib.SequenceMatcher(None, a, theirs[j:], autojunk=False)
+        if not last:
+            matches = []
+            for window in (CHUNK * 2 + 500, CHUNK * 10, len(theirs) - j):  # the PDF may add a long TOC
+                b = theirs[j:j + window]
+                matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+                found = [m for m in matcher.get_matching_blocks() if m.size]
+                matches = [m for m in found if m.a + m.size <= len(a) * 0.9] or found
+                # a few words matched by chance (in a long TOC, say) are not the place: look further
+                if sum(m.size for m in found) >= len(a) // 3 or window >= len(theirs) - j:
+                    break
+            if not matches:
+                opcodes.append(("delete", i, i + len(a), j, j))
+                i += len(a)
+                continue
+            end = matches[-1]
+            a, b = a[: end.a + end.size], b[: end.b + end.size]
+            matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+        opcodes += [(op, i + i1, i + i2, j + j1, j + j2) for op, i1, i2, j1, j2 in matcher.get_opcodes()]
+        if last:
+            break
+        i, j = i + len(a), j + len(b)
+    return opcodes
 
 
 def _same_letters(ours: list[str], theirs: list[str]) -> bool:
