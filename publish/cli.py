@@ -215,7 +215,9 @@ def report_fixes(result: FixResult, verbose: bool, dry_run: bool) -> None:
     left = result.left
     show(left, verbose)
     verb = "would rewrite" if dry_run else "rewrote"
-    files = ", ".join(result.changed) if result.changed else "nothing to change"
+    files = ", ".join(result.changed[:5]) if result.changed else "nothing to change"
+    if len(result.changed) > 5:
+        files += f" and {len(result.changed) - 5} more"
     click.echo(f"{verb} {len(result.changed)} file(s): {files}; {len(result.changes)} change(s), "
                f"{len(left)} finding(s) left to fix by hand")
 
