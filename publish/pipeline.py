@@ -66,16 +66,6 @@ def load_book(project: Project, environ: Mapping[str, str]) -> tuple[model.Book,
     return book, found + clock_notes
 
 
-def stylesheet(project: Project, names: tuple[str, ...]) -> str:
-    """The named sheets, each from the project or else the defaults, in cascade order."""
-    parts = []
-    for name in names:
-        path = project.stylesheet(name)
-        if path is not None:
-            parts.append(f"/* {name} */\n" + path.read_text(encoding="utf-8"))
-    return "\n".join(parts)
-
-
 SUFFIXES = {"epub": ".epub", "print": ".print.pdf", "screen": ".screen.pdf"}
 
 
@@ -105,7 +95,7 @@ def build(path: Path | str = ".", environ: Mapping[str, str] | None = None,
     faces = load_faces(project.fonts_dir, project.relative)
     identifier = book.config.identifier or derived_identifier(book.config)
     renderer = Renderer(book, identifier, tuple(dict.fromkeys(face.family for face in faces)))
-    context = makers.Context(project, book, faces, renderer, identifier, found, cache, stylesheet,
+    context = makers.Context(project, book, faces, renderer, identifier, found, cache,
                              partial(first_occurrence, project, book), report)
     stem = output_stem(book.config)
     paths = {name: project.dist_dir / f"{stem}{SUFFIXES[name]}" for name in wanted}

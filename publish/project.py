@@ -57,6 +57,15 @@ class Project:
                 return folder / name
         return None
 
+    def stylesheets(self, names: tuple[str, ...]) -> str:
+        """The named sheets, each from the project or else the defaults, in cascade order."""
+        parts = []
+        for name in names:
+            path = self.stylesheet(name)
+            if path is not None:
+                parts.append(f"/* {name} */\n" + path.read_text(encoding="utf-8"))
+        return "\n".join(parts)
+
     def relative(self, path: Path) -> str:
         try:
             return path.resolve().relative_to(self.root).as_posix()

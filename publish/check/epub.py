@@ -135,8 +135,9 @@ def accessibility(book: EpubFile) -> list[Diagnostic]:
                 if level > before + 1:
                     found.append(rules.EPUB_HEADING_ORDER(
                         f"h{level} follows h{before} in {inner}", book.where(inner, heading.sourceline)))
-    found += _navigation(book)
-    found += _metadata(book, images, with_alt, headings)
+    navigation = _navigation(book)
+    found += navigation
+    found += _metadata(book, images, with_alt, headings, complete_navigation=not navigation)
     return found
 
 
@@ -153,7 +154,8 @@ def _navigation(book: EpubFile) -> list[Diagnostic]:
     return found
 
 
-def _metadata(book: EpubFile, images: int, with_alt: int, headings: int) -> list[Diagnostic]:
+def _metadata(book: EpubFile, images: int, with_alt: int, headings: int,
+              complete_navigation: bool) -> list[Diagnostic]:
     where = book.where(book.opf_path)
     found = []
     for prop in ("accessMode", "accessibilityFeature", "accessibilityHazard", "accessibilitySummary"):
@@ -164,7 +166,7 @@ def _metadata(book: EpubFile, images: int, with_alt: int, headings: int) -> list
     if "alternativeText" in features and with_alt < images:
         found.append(rules.EPUB_A11Y_UNTRUE(
             f"alternativeText is claimed but {images - with_alt} of {images} image(s) have no alt text", where))
-    if "tableOfContents" in features and any(d.code == rules.EPUB_NAVIGATION.code for d in _navigation(book)):
+    if "tableOfContents" in features and not complete_navigation:
         found.append(rules.EPUB_A11Y_UNTRUE("tableOfContents is claimed but the navigation is incomplete", where))
     if "structuralNavigation" in features and headings == 0:
         found.append(rules.EPUB_A11Y_UNTRUE("structuralNavigation is claimed but no document has headings", where))

@@ -95,21 +95,21 @@ def parity(book: EpubFile, pdf_path: Path) -> tuple[list[Diagnostic], str]:
                                          book.where(blocks[index].document, blocks[index].line))
              for index in sorted(missing)]
     found += _unexplained(extra, blocks, book, pdf_path.name)
-    found += _metadata(book, pdf_path)
+    with pikepdf.open(io.BytesIO(pdf_path.read_bytes())) as pdf:
+        found += _metadata(book, pdf)
+        alt_found, alt_summary = _alt_text(book, pdf)
     summary = f"{len(blocks) - len(missing)} of {len(blocks)} EPUB text blocks (captions included) found in the PDF"
-    alt_found, alt_summary = _alt_text(book, pdf_path)
     return found + alt_found, f"{summary}; {alt_summary}"
 
 
-def _alt_text(book: EpubFile, pdf_path: Path) -> tuple[list[Diagnostic], str]:
+def _alt_text(book: EpubFile, pdf: Any) -> tuple[list[Diagnostic], str]:
     """The alt text of the EPUB's figures and of a tagged PDF's Figure elements must be the same."""
     from publish.check.pdf import structure_elements
 
-    with pikepdf.open(io.BytesIO(pdf_path.read_bytes())) as pdf:
-        if "/StructTreeRoot" not in pdf.Root:
-            return [], "alt text not compared: the PDF is not tagged"
-        theirs = sorted(" ".join(words(str(e.get("/Alt", "")))) for e in structure_elements(pdf)
-                        if e.get("/S") == "/Figure")
+    if "/StructTreeRoot" not in pdf.Root:
+        return [], "alt text not compared: the PDF is not tagged"
+    theirs = sorted(" ".join(words(str(e.get("/Alt", "")))) for e in structure_elements(pdf)
+                    if e.get("/S") == "/Figure")
     ours = sorted(" ".join(words(str(image.get("alt", "")))) for inner in book.spine if inner in book.entries
                   for image in book.xml(inner).iterfind(".//x:figure//x:img", NS))
     found = [rules.PARITY_ALT(f"alt text “{alt}” is only in the {where}", book.where(book.opf_path))
@@ -184,15 +184,14 @@ def _unexplained(runs: list[list[str]], blocks: list[Block], book: EpubFile, lab
     return found
 
 
-def _metadata(book: EpubFile, pdf_path: Path) -> list[Diagnostic]:
-    with pikepdf.open(io.BytesIO(pdf_path.read_bytes())) as pdf:
-        info = pdf.docinfo
-        pdf_values = {
-            "title": _text(info.get("/Title")),
-            "authors": _text(info.get("/Author")),
-            "language": _text(pdf.Root.get("/Lang")),
-            "date": _text(info.get("/ModDate")).removeprefix("D:")[:8],
-        }
+def _metadata(book: EpubFile, pdf: Any) -> list[Diagnostic]:
+    info = pdf.docinfo
+    pdf_values = {
+        "title": _text(info.get("/Title")),
+        "authors": _text(info.get("/Author")),
+        "language": _text(pdf.Root.get("/Lang")),
+        "date": _text(info.get("/ModDate")).removeprefix("D:")[:8],
+    }
     modified = next(iter(book.metadata("dcterms:modified")), "")
     epub_values = {
         "title": next(iter(book.dc("title")), ""),

@@ -199,9 +199,7 @@ class ChapterConverter:
         start = source.find(content) if content else -1
         for change in changes:
             column = start + change.offset + 1 if start >= 0 else None
-            what = (f"{len(change.before)} spaces set as one" if change.rule is rules.TEXT_SPACES
-                    else f"'{change.before}' set as '{change.after}'")
-            self.found.append(change.rule(what, Location(self.path, line, column)))
+            self.found.append(change.rule(change.describe(), Location(self.path, line, column)))
 
     def _inlines(self, node: SyntaxTreeNode, where: Location) -> tuple[model.Inline, ...]:
         out: list[model.Inline] = []

@@ -42,7 +42,6 @@ class Context:
     identifier: str
     found: list[Diagnostic]
     cache: Cache
-    stylesheet: Callable[[Project, tuple[str, ...]], str]
     locate: Callable[[str], Location | None]
     progress: Progress = lambda message: None
     read: list[Path] = field(default_factory=list)
@@ -53,7 +52,7 @@ class Context:
 
     def sheets(self, names: tuple[str, ...]) -> str:
         self.read += [path for name in names if (path := self.project.stylesheet(name)) is not None]
-        return self.stylesheet(self.project, names)
+        return self.project.stylesheets(names)
 
     def cached(self, kind: str, parts: list[bytes], make: Callable[[], bytes]) -> bytes:
         """``make()``, or its earlier result for the same ``parts`` (and the same code)."""

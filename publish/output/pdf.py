@@ -69,8 +69,9 @@ def _fetcher_class() -> type:
                 return super().fetch(url, headers)
             if scheme == "file":
                 virtual = urllib.request.url2pathname(urllib.parse.urlsplit(url).path)
-                made = self.memory.get(virtual.removeprefix(f"{VIRTUAL}{MEMORY}/"))
-                if made is not None and virtual.startswith(f"{VIRTUAL}{MEMORY}/"):
+                prefix = f"{VIRTUAL}{MEMORY}/"
+                made = self.memory.get(virtual.removeprefix(prefix)) if virtual.startswith(prefix) else None
+                if made is not None:
                     media_type = mimetypes.guess_type(virtual)[0] or "application/octet-stream"
                     return URLFetcherResponse(url, body=made, headers={"Content-Type": media_type})
                 path = self.real_path(virtual)

@@ -37,9 +37,7 @@ _VISCII_LOW = {0x02: "Ẳ", 0x05: "Ẵ", 0x06: "Ẫ", 0x14: "Ỷ", 0x19: "Ỹ", 
 def mojibake_byte(ch: str) -> int | None:
     """The byte that Windows-1252 (or Latin-1, for 0x80-0x9F) shows as ``ch``; None if there is none."""
     code = ord(ch)
-    if code < 0x80 or 0xA0 <= code <= 0xFF:
-        return code
-    if 0x80 <= code < 0xA0:  # undefined in Windows-1252, shown as C1 controls; or Latin-1 throughout
+    if code <= 0xFF:  # 0x80-0x9F: C1 controls, as Windows-1252 shows its undefined bytes (or Latin-1 all)
         return code
     try:
         return ch.encode("cp1252")[0]

@@ -33,6 +33,11 @@ class Change:
     before: str
     after: str
 
+    def describe(self) -> str:
+        if self.rule is rules.TEXT_SPACES:
+            return f"{len(self.before)} spaces set as one"
+        return f"'{self.before}' set as '{self.after}'"
+
 
 class Typographer:
     def __init__(self, language: str) -> None:
@@ -102,8 +107,5 @@ def typeset_fields(
         if not isinstance(value, str):
             continue
         values[key], changes = typeset(value, language)
-        for change in changes:
-            what = (f"{len(change.before)} spaces set as one" if change.rule is rules.TEXT_SPACES
-                    else f"'{change.before}' set as '{change.after}'")
-            found.append(change.rule(f"{key}: {what}", locations.get(key)))
+        found += [change.rule(f"{key}: {change.describe()}", locations.get(key)) for change in changes]
     return found
