@@ -106,29 +106,35 @@ def build(path: Path | str = ".", environ: Mapping[str, str] | None = None,
     characters = epub.text_of(docs)
     check_coverage(characters, faces, project, book)
 
-    # The screen PDF on another core; the press PDF first here: its pagination gives the EPUB its page numbers.
-    screen = None
+    # Work runs on other cores where it can: the screen PDF from the start; the EPUB once the press
+    # layout has fixed the print page numbers it carries, while the press PDF is being written.
+    later: dict[str, parallel.Later] = {}
     if "screen" in paths:
         screen_name = project.relative(paths["screen"])
-        screen = parallel.start(partial(makers.screen_pdf, context, screen_name), found)
+        later["screen"] = parallel.start(partial(makers.screen_pdf, context, screen_name), found)
+    epub_css = context.sheets(makers.EPUB_SHEETS) if "epub" in paths else ""
+    make_epub = partial(makers.epub_book, context, epub_css, docs)
+
+    def paginated(starts: list[PageStart]) -> None:
+        if "epub" in paths:
+            later["epub"] = parallel.start(partial(make_epub, starts), found)
+
     try:
-        page_starts: list[PageStart] = []
         if "print" in paths:
             started = time.perf_counter()
-            made[paths["print"]] = makers.press_pdf(context, project.relative(paths["print"]), page_starts.extend)
+            made[paths["print"]] = makers.press_pdf(context, project.relative(paths["print"]), paginated)
             timings["print"] = time.perf_counter() - started
-        if "epub" in paths:
-            started = time.perf_counter()
-            made[paths["epub"]] = makers.epub_book(context, page_starts, docs)
-            timings["epub"] = time.perf_counter() - started
-        if screen is not None:
-            started = time.perf_counter()
-            report("laying out the screen PDF")
-            made[paths["screen"]] = screen.result()
-            timings["screen (waited)"] = time.perf_counter() - started
+        elif "epub" in paths:
+            later["epub"] = parallel.Later(partial(make_epub, []))
+        for name in ("epub", "screen"):
+            if name in later:
+                started = time.perf_counter()
+                report(f"finishing the {'EPUB' if name == 'epub' else 'screen PDF'}")
+                made[paths[name]] = later[name].result()
+                timings[f"{name} (waited)"] = time.perf_counter() - started
     finally:
-        if screen is not None:
-            screen.cancel()
+        for job in later.values():
+            job.cancel()
 
     report("writing dist/")
     write_atomically(made, {target: project.relative(target) for target in made})

@@ -107,7 +107,11 @@ RESOURCE_OUTSIDE = _rule(
     "file:// and network URLs are refused.",
 )
 RESOURCE_BAD_IMAGE = _rule("R003", ERROR, "image cannot be read", "Re-export the image as JPEG or PNG.")
-RESOURCE_BAD_FONT = _rule("R004", ERROR, "font file cannot be used")
+RESOURCE_BAD_FONT = _rule(
+    "R004", ERROR, "font file cannot be used",
+    "Replace it with the TrueType (.ttf) or OpenType (.otf) file from the font's release, or remove it from "
+    "the fonts folder.",
+)
 RESOURCE_BAD_PROFILE = _rule(
     "R005", ERROR, "colour profile cannot be used",
     "print.color_profile must name a CMYK output (printer) .icc profile inside the project, or be left out "

@@ -117,6 +117,10 @@ CASES = {
          "manuscript__images__x_DOT_jpg": b"not a jpeg at all"},
         3, ["R003", "manuscript/01-bai.md:8"],
     ),
+    "font file that is not a font": (
+        {"fonts__Hong_DOT_ttf": b"\x00\x01\x00\x00 not really a font"},
+        3, ["R004", "Hong.ttf cannot be read as a font"],
+    ),
     "no chapters": (
         {"manuscript__01-bai_DOT_md": b"", "manuscript__README_DOT_txt": "không phải chương"},
         3, ["M002"],

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -95,13 +97,31 @@ def test_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_help_does_not_load_the_renderers() -> None:
-    import subprocess
-    import sys
-
     heavy = "('weasyprint', 'pikepdf', 'ebooklib')"
     code = f"import sys, publish.cli; print(sorted(m for m in {heavy} if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the soname shortcut is for Linux")
+def test_weasyprint_loads_without_a_library_search() -> None:
+    """cffi's find_library runs ldconfig, gcc and ld for each name WeasyPrint tries (0.12 s a build)."""
+    code = (
+        "import subprocess, sys\n"
+        "started = []\n"
+        "spawn = subprocess.Popen._execute_child\n"
+        "def counted(self, args, *rest, **named):\n"
+        "    started.append(args)\n"
+        "    return spawn(self, args, *rest, **named)\n"
+        "subprocess.Popen._execute_child = counted\n"
+        "from publish.output import engine\n"
+        "engine.load()\n"
+        "from weasyprint.text.ffi import pango, fontconfig\n"
+        "import ctypes.util\n"
+        "print(len(started), pango.pango_version() > 0, ctypes.util.find_library.__module__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["0", "True", "ctypes.util"]
 
 
 def test_work_in_a_forked_process_reports_its_result_and_its_errors() -> None:

@@ -82,5 +82,6 @@ def generate_cover(config: BookConfig, faces: Sequence[FontFace], display_family
                                    layout_engine=ImageFont.Layout.BASIC)
         draw.text((MARGIN, HEIGHT - 260), ", ".join(config.authors).upper(), font=names, fill=INK)
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    # zlib's default level: Pillow's optimize=True (level 9) took 0.13 s for 3% fewer bytes.
+    image.save(out, format="PNG", compress_level=6)
     return out.getvalue()

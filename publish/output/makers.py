@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -18,7 +19,7 @@ from publish.cache import Cache, code_fingerprint
 from publish.diagnostics import Diagnostic, Location
 from publish.errors import RenderError, ResourceError
 from publish.fonts import FontFace
-from publish.output import epub, pdf, press
+from publish.output import engine, epub, pdf, press
 from publish.output.cover import generate_cover
 from publish.output.pagination import PageStart, page_starts
 from publish.project import Project
@@ -64,8 +65,15 @@ class Context:
         return data
 
 
-def epub_book(context: Context, page_starts: list[PageStart], docs: list[epub.Document]) -> bytes:
-    """The EPUB, from ``docs`` or, with print page numbers, from documents rendered with their markers."""
+EPUB_SHEETS = ("base.css", "epub.css", "extra.css")
+
+
+def epub_book(context: Context, css: str, docs: list[epub.Document], page_starts: list[PageStart]) -> bytes:
+    """The EPUB, from ``docs`` or, with print page numbers, from documents rendered with their markers.
+
+    ``css`` is :data:`EPUB_SHEETS` read by the caller: the EPUB may be made in another process, and what
+    it reads must be known to the build cache here.
+    """
     book, project, faces = context.book, context.project, context.faces
     context.progress("packaging the EPUB")
     cover = cover_file(context)
@@ -74,10 +82,8 @@ def epub_book(context: Context, page_starts: list[PageStart], docs: list[epub.Do
     characters = epub.text_of(docs)
     image_bytes = {image.path: (project.root / image.path).read_bytes() for image in book.images}
     source = (book.config.print.identifier or f"{context.identifier}#print") if page_starts else ""
-    data = epub.package(
-        book, context.renderer, docs, context.identifier, context.sheets(("base.css", "epub.css", "extra.css")),
-        faces, characters, cover, image_bytes, source,
-    )
+    data = epub.package(book, context.renderer, docs, context.identifier, css, faces, characters, cover,
+                        image_bytes, source)
     lost = epub.check_subsets(data, faces, characters)
     if lost:
         raise RenderError(lost)
@@ -95,17 +101,23 @@ def press_pdf(context: Context, name: str, on_pages: Callable[[list[PageStart]],
     """The press PDF: declared PDF/X-4, CMYK through the output profile, bleed and marks."""
     book, project = context.book, context.project
     profile = press_profile(context)
-    made: dict[str, bytes] = {}
-    for number, image in enumerate(book.images, start=1):
-        context.progress(f"press PDF: photo {number}/{len(book.images)} to CMYK")
-        source = (project.root / image.path).read_bytes()
-        made[f"{image.digest}.jpg"] = context.cached("cmyk", [source, profile.data],
-                                                     partial(press.cmyk_image, source, profile))
-    html = _book_html(context, lambda image: pdf.virtual_url(pdf.MEMORY, f"{image.digest}.jpg"))
-    css = (pdf.page_css(book.config.print)
-           + pdf.font_css(context.faces)
-           + press.default_colour_css()
-           + press.cmyk_css(context.sheets(("base.css", "print.css", "extra.css")), profile))
+    # Photos go to CMYK on threads (Pillow and LittleCMS release the GIL) while the renderer loads.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        converting: dict[str, Future[bytes]] = {}
+        for image in book.images:
+            if f"{image.digest}.jpg" in converting:  # the same photo under two names
+                continue
+            source = (project.root / image.path).read_bytes()
+            converting[f"{image.digest}.jpg"] = pool.submit(
+                context.cached, "cmyk", [source, profile.data], partial(press.cmyk_image, source, profile))
+        context.progress(f"press PDF: {len(converting)} photo(s) to CMYK")
+        html = _book_html(context, lambda image: pdf.virtual_url(pdf.MEMORY, f"{image.digest}.jpg"))
+        css = (pdf.page_css(book.config.print)
+               + pdf.font_css(context.faces)
+               + press.default_colour_css()
+               + press.cmyk_css(context.sheets(("base.css", "print.css", "extra.css")), profile))
+        engine.load()
+        made = {photo: future.result() for photo, future in converting.items()}
     data, notes = pdf.render_pdf(html, css, context.roots, context.faces, book.modified, name, context.locate,
                                  pdf.Variant("pdf/x-4"), made, lambda document: on_pages(page_starts(document)),
                                  progress=lambda page: context.progress(f"press PDF: page {page}"))

@@ -29,6 +29,7 @@ from publish.config import PrintConfig
 from publish.diagnostics import Diagnostic, Location, errors
 from publish.errors import RenderError, ResourceError
 from publish.fonts import FontFace, font_face_css, matching_face, needs_glyph
+from publish.output import engine
 
 
 def page_css(settings: PrintConfig, press: bool = True) -> str:
@@ -52,6 +53,7 @@ def virtual_url(root: str, relative: str = "") -> str:
 
 
 def _fetcher_class() -> type:
+    engine.load()
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
     class ProjectFetcher(URLFetcher):  # type: ignore[misc]
@@ -189,6 +191,7 @@ def render_pdf(
     checked against the face that sets it (``locate`` says where a character first appears in the
     sources) and ``on_layout`` sees the laid-out document.
     """
+    engine.load()
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import FatalURLFetchingError
