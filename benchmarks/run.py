@@ -7,8 +7,9 @@ Books of about 20, 100 and 500 pages are made from copies of the sample article 
 and its metadata). Pandoc gets the same Markdown (front matter turned into headings), the same
 stylesheets' fonts (`--epub-embed-font` and `@font-face` for `--pdf-engine=weasyprint`) and makes an
 EPUB and a PDF; publish makes the same two files (`--outputs epub,print`) cold, then once more with
-nothing changed, and all three outputs cold. Every command runs in its own process; its wall time and
-peak memory (maximum resident set of it and its children) are measured by a small wrapper.
+nothing changed, and all three outputs cold. Every command runs in its own process, three times (the
+median time is shown); its wall time and peak memory (maximum resident set of it and its children) are
+measured by a small wrapper.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -47,14 +49,20 @@ class Run:
     size_kb: float
 
 
-def measure(command: list[str], outputs: list[Path], cwd: Path, env: dict[str, str]) -> Run:
-    done = subprocess.run([sys.executable, "-c", WRAPPER, *command], cwd=cwd, env=env, capture_output=True,
-                          text=True, check=True)
-    result = json.loads(done.stdout)
-    if result["code"] != 0:
-        raise SystemExit(f"{' '.join(command)} failed:\n{result['error']}")
+def measure(command: list[str], outputs: list[Path], cwd: Path, env: dict[str, str], runs: int) -> Run:
+    """The median wall time of ``runs`` runs (this machine's timings vary by several percent from one
+    run to the next), and the largest peak memory."""
+    seconds, peaks = [], []
+    for _ in range(runs):
+        done = subprocess.run([sys.executable, "-c", WRAPPER, *command], cwd=cwd, env=env, capture_output=True,
+                              text=True, check=True)
+        result = json.loads(done.stdout)
+        if result["code"] != 0:
+            raise SystemExit(f"{' '.join(command)} failed:\n{result['error']}")
+        seconds.append(result["seconds"])
+        peaks.append(result["peak_kb"])
     size = sum(path.stat().st_size for path in outputs) / 1024
-    return Run(result["seconds"], result["peak_kb"] / 1024, size)
+    return Run(statistics.median(seconds), max(peaks) / 1024, size)
 
 
 def make_book(folder: Path, copies: int) -> Path:
@@ -108,27 +116,27 @@ def pages(pdf: Path) -> int:
         return len(document.pages)
 
 
-def bench(copies: int, pandoc: str, work: Path) -> dict[str, object]:
+def bench(copies: int, pandoc: str, work: Path, runs: int) -> dict[str, object]:
     book = make_book(work / f"book-{copies}", copies)
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "SOURCE_DATE_EPOCH": "1685577600"}
     publish = str(BIN / "publish")
     dist = book / "dist"
-    two = measure([publish, "build", "--force", "--outputs", "epub,print", "."], [], book, env)
+    two = measure([publish, "build", "--force", "--outputs", "epub,print", "."], [], book, env, runs)
     made = sorted(dist.iterdir())
     two.size_kb = sum(p.stat().st_size for p in made) / 1024
     epub_kb = sum(p.stat().st_size for p in made if p.suffix == ".epub") / 1024
     press = next(p for p in made if p.name.endswith(".print.pdf"))
-    unchanged = measure([publish, "build", "--outputs", "epub,print", "."], made, book, env)
-    three = measure([publish, "build", "--force", "."], [], book, env)
+    unchanged = measure([publish, "build", "--outputs", "epub,print", "."], made, book, env, runs)
+    three = measure([publish, "build", "--force", "."], [], book, env, runs)
     three.size_kb = sum(p.stat().st_size for p in dist.iterdir()) / 1024
     press_pages = pages(press)
     markdown, epub_css, pdf_css = pandoc_inputs(book)
     fonts = [f"--epub-embed-font={path}" for path in sorted((REPO / "fonts").glob("*.ttf"))]
     p_epub = measure([pandoc, str(markdown), "-o", "pandoc.epub", "--metadata", "title=Benchmark", f"--css={epub_css}",
-                      "--resource-path", str(book / "manuscript"), *fonts], [book / "pandoc.epub"], book, env)
+                      "--resource-path", str(book / "manuscript"), *fonts], [book / "pandoc.epub"], book, env, runs)
     p_pdf = measure([pandoc, str(markdown), "-o", "pandoc.pdf", "--metadata", "title=Benchmark",
                      "--pdf-engine=weasyprint", f"--css={pdf_css}", "--resource-path", str(book / "manuscript")],
-                    [book / "pandoc.pdf"], book, env)
+                    [book / "pandoc.pdf"], book, env, runs)
     return {"articles": copies, "pages": press_pages, "pandoc_pages": pages(book / "pandoc.pdf"),
             "publish": two, "unchanged": unchanged, "publish3": three, "epub_kb": epub_kb,
             "pandoc_epub": p_epub, "pandoc_pdf": p_pdf}
@@ -169,6 +177,7 @@ def machine(pandoc: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1,4,20,100", help="articles per book (1 is the sample)")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each command; the median time is shown")
     parser.add_argument("--write", action="store_true", help="rewrite the results in benchmarks/README.md")
     args = parser.parse_args()
     import pypandoc
@@ -177,9 +186,9 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory(prefix="publish-bench-") as folder:
         for copies in (int(n) for n in args.sizes.split(",")):
-            rows.append(bench(copies, pandoc, Path(folder)))
+            rows.append(bench(copies, pandoc, Path(folder), args.runs))
             print(table(rows).splitlines()[-1], flush=True)
-    result = f"Measured on: {machine(pandoc)}.\n\n{table(rows)}\n"
+    result = f"Measured on: {machine(pandoc)}; median of {args.runs} runs.\n\n{table(rows)}\n"
     print("\n" + result)
     if args.write:
         readme = REPO / "benchmarks" / "README.md"
