@@ -7,6 +7,7 @@ import io
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 
 import publish
 from publish.cli import Progress, main
+from publish.project import defaults_dir
 from tests.conftest import ENV, copy_sample
 
 
@@ -67,6 +69,23 @@ def test_any_change_rebuilds(built: tuple[Path, publish.BuildResult], change: st
     assert not again.cached
     for path in again.outputs:
         assert path.read_bytes()[:4] in (b"PK\x03\x04", b"%PDF")
+
+
+def test_an_edited_epub_stylesheet_rebuilds_the_epub_made_in_another_process(tmp_path: Path) -> None:
+    """The EPUB is packaged in a forked process; what it reads must still reach the cache's manifest."""
+    root = copy_sample(tmp_path / "book")
+    sheet = root / "styles" / "epub.css"
+    sheet.parent.mkdir(exist_ok=True)
+    sheet.write_text((defaults_dir("styles") / "epub.css").read_text(encoding="utf-8")
+                     + "\n.lead { color: #333333; }\n", encoding="utf-8")
+    publish.build(root, environ=ENV, outputs=("epub", "print"))
+    assert publish.build(root, environ=ENV, outputs=("epub", "print")).cached
+    sheet.write_text(sheet.read_text(encoding="utf-8").replace("#333333", "#444444"), encoding="utf-8")
+    again = publish.build(root, environ=ENV, outputs=("epub", "print"))
+    assert not again.cached
+    with zipfile.ZipFile(again.outputs[0]) as epub:
+        css = "".join(epub.read(name).decode() for name in epub.namelist() if name.endswith(".css"))
+    assert "#444444" in css and "#333333" not in css
 
 
 def test_a_rebuild_from_cached_pieces_gives_the_same_bytes(built: tuple[Path, publish.BuildResult],
