@@ -176,13 +176,13 @@ FONT_SUBSET_LOST = _rule(
 
 PDF_RENDER_WARNING = _rule("P001", WARNING, "WeasyPrint warning")
 PDF_RENDER_FAILED = _rule("P002", ERROR, "PDF rendering failed")
-PDF_RGB_LEFT = _rule(
-    "P004", ERROR, "RGB colour in the press PDF",
-    "A stylesheet or image brings RGB that could not be converted; report it with the stylesheet.",
-)
 PDF_SUBSET_FALLBACK = _rule(
     "P003", INFO, "fonts subset with fontTools",
     "Install HarfBuzz's subset library (Debian: libharfbuzz-subset0) for faster font subsetting.",
+)
+PDF_RGB_LEFT = _rule(
+    "P004", ERROR, "RGB colour in the press PDF",
+    "A stylesheet or image brings RGB that could not be converted; report it with the stylesheet.",
 )
 EPUB_PACKAGE_FAILED = _rule("E001", ERROR, "EPUB packaging failed")
 STALE_OUTPUT_REMOVED = _rule("B002", INFO, "stale output removed from dist/")
