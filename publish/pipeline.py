@@ -108,7 +108,7 @@ def build(path: Path | str = ".", environ: Mapping[str, str] | None = None,
 
     # Work runs on other cores where it can: the screen PDF from the start; the EPUB once the press
     # layout has fixed the print page numbers it carries, while the press PDF is being written.
-    later: dict[str, parallel.Later] = {}
+    later: dict[str, parallel.Later[bytes]] = {}
     if "screen" in paths:
         screen_name = project.relative(paths["screen"])
         later["screen"] = parallel.start(partial(makers.screen_pdf, context, screen_name), found)

@@ -13,13 +13,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from publish import model, rules
 from publish.cache import Cache, code_fingerprint
 from publish.diagnostics import Diagnostic, Location
 from publish.errors import RenderError, ResourceError
 from publish.fonts import FontFace
-from publish.output import engine, epub, pdf, press
+from publish.output import engine, epub, halves, parallel, pdf, press
 from publish.output.cover import generate_cover
 from publish.output.pagination import PageStart, page_starts
 from publish.project import Project
@@ -90,11 +91,16 @@ def epub_book(context: Context, css: str, docs: list[epub.Document], page_starts
     return data
 
 
-def _book_html(context: Context, media_url: Callable[[model.Image], str]) -> str:
+def _book_html(context: Context, media_url: Callable[[model.Image], str], articles: range | None = None,
+               folios: dict[str, str] | None = None, targets: tuple[str, ...] = (), closing: bool = False) -> str:
+    """The book for WeasyPrint, or the part of it laid out in one process (see :mod:`halves`)."""
     book, renderer = context.book, context.renderer
-    articles = [renderer.article(chapter, media_url) for chapter in book.chapters]
+    chapters = book.chapters if articles is None else [book.chapters[index] for index in articles]
     toc = toc_entries(book, lambda chapter, fragment: f"#{fragment or chapter.id}") if book.is_collection else []
-    return renderer.pdf_book(articles, toc, VERSION)
+    if articles is not None and folios is None:
+        toc = []
+    return renderer.pdf_book([renderer.article(chapter, media_url) for chapter in chapters], toc, VERSION,
+                             folios, targets, closing)
 
 
 def press_pdf(context: Context, name: str, on_pages: Callable[[list[PageStart]], None]) -> bytes:
@@ -111,22 +117,57 @@ def press_pdf(context: Context, name: str, on_pages: Callable[[list[PageStart]],
             converting[f"{image.digest}.jpg"] = pool.submit(
                 context.cached, "cmyk", [source, profile.data], partial(press.cmyk_image, source, profile))
         context.progress(f"press PDF: {len(converting)} photo(s) to CMYK")
-        html = _book_html(context, lambda image: pdf.virtual_url(pdf.MEMORY, f"{image.digest}.jpg"))
+
+        def media_url(image: model.Image) -> str:
+            return pdf.virtual_url(pdf.MEMORY, f"{image.digest}.jpg")
+
         css = (pdf.page_css(book.config.print)
                + pdf.font_css(context.faces)
                + press.default_colour_css()
                + press.cmyk_css(context.sheets(("base.css", "print.css", "extra.css")), profile))
         engine.load()
         made = {photo: future.result() for photo, future in converting.items()}
-    data, notes = pdf.render_pdf(html, css, context.roots, context.faces, book.modified, name, context.locate,
-                                 pdf.Variant("pdf/x-4"), made, lambda document: on_pages(page_starts(document)),
-                                 progress=lambda page: context.progress(f"press PDF: page {page}"))
-    context.found.extend(notes)
-    data = press.finish(data, profile, f"{context.identifier}#print")
+
+    def render(html: str, css: str, on_layout: Callable[[Any], None] | None = None,
+               paginated: pdf.Paginated | None = None, progress: bool = True) -> bytes:
+        data, notes = pdf.render_pdf(
+            html, css, context.roots, context.faces, book.modified, name, context.locate, pdf.Variant("pdf/x-4"),
+            made, on_layout, (lambda page: context.progress(f"press PDF: page {page}")) if progress else None,
+            paginated)
+        context.found.extend(notes)
+        return data
+
+    data = _press_halves(context, media_url, css, render, on_pages, profile) if parallel.can_fork() else None
+    if data is None:
+        whole = render(_book_html(context, media_url), css, lambda document: on_pages(page_starts(document)))
+        data = press.finish(whole, profile, f"{context.identifier}#print")
     rgb = press.rgb_uses(data)
     if rgb:
         raise RenderError([rules.PDF_RGB_LEFT(f"RGB colour in the press PDF: {'; '.join(rgb[:5])}", Location(name))])
     return data
+
+
+def _press_halves(context: Context, media_url: Callable[[model.Image], str], css: str, render: halves.Render,
+                  on_pages: Callable[[list[PageStart]], None], profile: press.PressProfile) -> bytes | None:
+    """The press PDF laid out in two processes (:mod:`halves`), or None where one layout is better or
+    the halves could not be put together."""
+    book = context.book
+    split_css = halves.splittable(css) if book.is_collection else None
+    first = halves.first_half([len(context.renderer.article(chapter, media_url)) for chapter in book.chapters])
+    if split_css is None or first is None:
+        return None
+    context.progress("press PDF: laid out in two halves")
+    before = len(context.found)
+    try:
+        parts = halves.lay_out([chapter.id for chapter in book.chapters], first,
+                               partial(_book_html, context, media_url), split_css, render, on_pages, context.found)
+    except pdf.Abandoned as exc:
+        del context.found[before:]
+        context.progress(f"press PDF: laid out again in one piece ({exc})")
+        return None
+    context.found[before:] = list(dict.fromkeys(context.found[before:]))  # each part warns of the same things
+    with halves.merged(parts) as merged:
+        return press.finish_pdf(merged, profile, f"{context.identifier}#print", pack=True)
 
 
 def press_profile(context: Context) -> press.PressProfile:

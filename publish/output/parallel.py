@@ -15,16 +15,18 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 from publish import errors
 from publish.diagnostics import Diagnostic
 
+T = TypeVar("T")
 
-class Later:
-    """Work begun elsewhere: :meth:`result` waits for its bytes, :meth:`cancel` stops it."""
 
-    def __init__(self, result: Callable[[], bytes], cancel: Callable[[], None] = lambda: None) -> None:
+class Later(Generic[T]):
+    """Work begun elsewhere: :meth:`result` waits for what it returns, :meth:`cancel` stops it."""
+
+    def __init__(self, result: Callable[[], T], cancel: Callable[[], None] = lambda: None) -> None:
         self.result = result
         self.cancel = cancel
 
@@ -33,8 +35,8 @@ def can_fork() -> bool:
     return sys.platform == "linux" and (os.cpu_count() or 1) > 1
 
 
-def start(work: Callable[[], bytes], notes: list[Diagnostic]) -> Later:
-    """Begin ``work``; the returned function waits for its bytes (and adds its diagnostics to ``notes``)."""
+def start(work: Callable[[], T], notes: list[Diagnostic]) -> Later[T]:
+    """Begin ``work``; the returned function waits for its result (and adds its diagnostics to ``notes``)."""
     if not can_fork():
         return Later(work)
     context = multiprocessing.get_context("fork")
@@ -50,7 +52,7 @@ def start(work: Callable[[], bytes], notes: list[Diagnostic]) -> Later:
         gc.unfreeze()
     sender.close()
 
-    def result() -> bytes:
+    def result() -> T:
         try:
             kind, payload, found = receiver.recv()
         except EOFError:
@@ -58,8 +60,7 @@ def start(work: Callable[[], bytes], notes: list[Diagnostic]) -> Later:
         process.join()
         notes.extend(found)
         if kind == "ok":
-            assert isinstance(payload, bytes)
-            return payload
+            return cast(T, payload)
         if kind == "error":
             name, diagnostics = payload
             raise getattr(errors, name)(diagnostics)
@@ -73,7 +74,7 @@ def start(work: Callable[[], bytes], notes: list[Diagnostic]) -> Later:
     return Later(result, cancel)
 
 
-def _child(work: Callable[[], bytes], sender: Any, notes: list[Diagnostic], before: int) -> None:
+def _child(work: Callable[[], Any], sender: Any, notes: list[Diagnostic], before: int) -> None:
     try:
         data = work()
         sender.send(("ok", data, notes[before:]))

@@ -139,6 +139,52 @@ def _pages_laid_out(progress: Callable[[int], None] | None) -> Iterator[None]:
         logger.setLevel(saved)
 
 
+Paginated = Callable[[list[Any], Any], None]
+
+
+class Abandoned(Exception):
+    """Raised by a hook that gives this layout up; :func:`render_pdf` lets it through to the caller."""
+
+
+@contextmanager
+def _after_pagination(hook: Paginated | None) -> Iterator[None]:
+    """Call ``hook(page boxes, layout context)`` once WeasyPrint has paginated the whole document.
+
+    WeasyPrint makes every page before it lays out any margin box except the first page's, and it reads
+    the page counters for the margin boxes from ``context.page_maker`` as it goes: the hook may still
+    change the folios of every page but the first.
+    """
+    if hook is None:
+        yield
+        return
+    import weasyprint.document
+    import weasyprint.layout
+
+    layout_document, make_all_pages = weasyprint.document.layout_document, weasyprint.layout.make_all_pages
+    made: list[Any] = []
+
+    def recorded_pages(*args: Any) -> Iterator[Any]:  # the last pass (after any repagination) is the one kept
+        made.clear()
+        for page in make_all_pages(*args):
+            made.append(page)
+            yield page
+
+    def hooked_layout(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        pages = layout_document(*args, **kwargs)
+        first = next(pages, None)
+        if first is None:
+            return
+        hook(list(made), args[2])
+        yield first
+        yield from pages
+
+    weasyprint.document.layout_document, weasyprint.layout.make_all_pages = hooked_layout, recorded_pages
+    try:
+        yield
+    finally:
+        weasyprint.document.layout_document, weasyprint.layout.make_all_pages = layout_document, make_all_pages
+
+
 class _Collect(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
@@ -182,6 +228,7 @@ def render_pdf(
     html: str, css: str, roots: Mapping[str, Path], faces: Sequence[FontFace], moment: datetime.datetime,
     pdf_path: str, locate: Locate, variant: Variant = Variant(), memory: Mapping[str, bytes] | None = None,
     on_layout: Callable[[Any], None] | None = None, progress: Callable[[int], None] | None = None,
+    paginated: Paginated | None = None,
 ) -> tuple[bytes, list[Diagnostic]]:
     """Lay out ``html`` and return the checked PDF bytes.
 
@@ -189,7 +236,8 @@ def render_pdf(
     made during the build under :data:`MEMORY`; the HTML addresses files relative to the project root,
     the CSS relative to the styles folder. Between layout and writing, every character laid out is
     checked against the face that sets it (``locate`` says where a character first appears in the
-    sources) and ``on_layout`` sees the laid-out document.
+    sources) and ``on_layout`` sees the laid-out document. ``paginated`` sees the pages as soon as they
+    are all made (see :func:`_after_pagination`).
     """
     engine.load()
     from weasyprint import CSS, HTML
@@ -200,7 +248,8 @@ def render_pdf(
     font_config = FontConfiguration()
     color_profiles: dict[str, Any] = {}
     found: list[Diagnostic] = []
-    with _captured_warnings() as log, _source_date_epoch(moment), _pages_laid_out(progress):
+    with _captured_warnings() as log, _source_date_epoch(moment), _pages_laid_out(progress), \
+            _after_pagination(paginated):
         try:
             stylesheet = CSS(string=css, base_url=virtual_url("styles"), url_fetcher=fetcher, font_config=font_config,
                              color_profiles=color_profiles)
@@ -220,7 +269,7 @@ def render_pdf(
                 f"a stylesheet or document asks for '{refused}', which is outside the project",
                 Location("styles/"),
             )]) from None
-        except RenderError:
+        except (RenderError, Abandoned):
             raise
         except Exception as exc:
             raise RenderError([rules.PDF_RENDER_FAILED(f"WeasyPrint failed: {exc}", Location(pdf_path))]) from exc

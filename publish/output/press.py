@@ -184,27 +184,34 @@ def finish(data: bytes, profile: PressProfile, document_id: str) -> bytes:
     which cost a third of a second on every build.
     """
     with pikepdf.open(io.BytesIO(data)) as pdf:
-        for owner in _content_owners(pdf):
-            _recolour(pdf, owner, profile)
-        icc = pdf.make_stream(profile.data)
-        icc.N = 4
-        intent = pikepdf.Dictionary(
-            Type=pikepdf.Name.OutputIntent, S=pikepdf.Name.GTS_PDFX, DestOutputProfile=icc,
-            OutputConditionIdentifier=pikepdf.String(profile.condition),
-            OutputCondition=pikepdf.String(profile.description), Info=pikepdf.String(profile.description),
-        )
-        if profile.condition == DEFAULT_CONDITION:
-            intent.RegistryName = pikepdf.String("http://www.color.org")
-        pdf.Root.OutputIntents = pikepdf.Array([intent])
-        stable = f"uuid:{uuid.uuid5(uuid.NAMESPACE_URL, document_id)}"
-        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
-            meta["xmpMM:DocumentID"] = stable
-            meta["xmpMM:InstanceID"] = stable
-        if "/ID" in pdf.trailer:
-            del pdf.trailer.ID  # PDF/X output carries a random one; qpdf derives both halves from the content
-        out = io.BytesIO()
-        pdf.save(out, deterministic_id=True)
-        return out.getvalue()
+        return finish_pdf(pdf, profile, document_id)
+
+
+def finish_pdf(pdf: pikepdf.Pdf, profile: PressProfile, document_id: str, pack: bool = False) -> bytes:
+    """:func:`finish` on a PDF already open (the merged halves of a book laid out in two processes,
+    whose objects go back into object streams with ``pack``)."""
+    for owner in _content_owners(pdf):
+        _recolour(pdf, owner, profile)
+    icc = pdf.make_stream(profile.data)
+    icc.N = 4
+    intent = pikepdf.Dictionary(
+        Type=pikepdf.Name.OutputIntent, S=pikepdf.Name.GTS_PDFX, DestOutputProfile=icc,
+        OutputConditionIdentifier=pikepdf.String(profile.condition),
+        OutputCondition=pikepdf.String(profile.description), Info=pikepdf.String(profile.description),
+    )
+    if profile.condition == DEFAULT_CONDITION:
+        intent.RegistryName = pikepdf.String("http://www.color.org")
+    pdf.Root.OutputIntents = pikepdf.Array([intent])
+    stable = f"uuid:{uuid.uuid5(uuid.NAMESPACE_URL, document_id)}"
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+        meta["xmpMM:DocumentID"] = stable
+        meta["xmpMM:InstanceID"] = stable
+    if "/ID" in pdf.trailer:
+        del pdf.trailer.ID  # PDF/X output carries a random one; qpdf derives both halves from the content
+    out = io.BytesIO()
+    mode = pikepdf.ObjectStreamMode.generate if pack else pikepdf.ObjectStreamMode.preserve
+    pdf.save(out, deterministic_id=True, object_stream_mode=mode)
+    return out.getvalue()
 
 
 def _content_owners(pdf: Any) -> Iterator[Any]:

@@ -78,7 +78,11 @@ class Renderer:
                  pages: list[dict[str, str]] | None = None) -> Markup:
         return self._render("epub_nav.j2", toc=toc, landmarks=landmarks, pages=pages or [])
 
-    def pdf_book(self, articles: list[Markup], toc: list[TocEntry], version: str) -> str:
+    def pdf_book(self, articles: list[Markup], toc: list[TocEntry], version: str,
+                 folios: dict[str, str] | None = None, anchors: tuple[str, ...] = (), closing: bool = False) -> str:
+        """The book for WeasyPrint. ``folios`` gives the TOC's page numbers as text (by href) when the
+        articles are laid out elsewhere; ``anchors`` are empty targets for links to them; ``closing``
+        ends it with an empty article, which opens a page as the next article would."""
         return self.env.get_template("pdf_book.html.j2").render(
             lang=self.language,
             labels=self.labels,
@@ -88,6 +92,9 @@ class Renderer:
             toc=toc,
             articles=articles,
             version=version,
+            folios=folios or {},
+            anchors=anchors,
+            closing=closing,
         )
 
 

@@ -1,0 +1,339 @@
+"""The press PDF of a big collection, laid out in two processes at once and merged.
+
+WeasyPrint lays a document out on one core. The articles of a collection each open on a right-hand
+page and share only the page numbers, the running head with the book's title and the table of
+contents, so with two cores the press PDF is made of three documents:
+
+- the first half, here: the front matter (the TOC's numbers standing in as "000") and the first
+  articles;
+- the second half, in a forked process: the title page (it sets the running head) and the other
+  articles. When both are paginated, the first half's page count shifts the second half's page
+  counters before its margin boxes (the folios) are laid out (:func:`pdf._after_pagination`);
+- the front matter again, last, with the TOC's page numbers written in as text and an empty target
+  for each link, so that WeasyPrint keeps the links.
+
+:func:`merged` puts the pages together with pikepdf (the front matter, the first half after its front
+matter, the second half from its first article or from the blank left-hand page before it) and
+rebuilds the named destinations and the outline over them. The split is only made where it gives the
+pages one layout would (:func:`splittable`), and it is checked: when the front matter does not come
+out as it was laid out in the first half, the book is laid out again in one process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import multiprocessing
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pikepdf
+import tinycss2  # type: ignore[import-untyped]
+
+from publish.diagnostics import Diagnostic
+from publish.output import parallel
+from publish.output.pagination import PageStart, page_starts
+from publish.output.pdf import Abandoned, Paginated
+
+# Below this many characters of article markup (about 60 pages) one process is faster: the second
+# process lays out the title page again, and the front matter is laid out twice.
+SPLIT_FROM = 150_000
+# The first half's share of the articles: this process also lays out the front matter again and
+# merges, while the other process only lays out its half.
+FIRST_SHARE = 0.42
+PLACEHOLDER = "000"  # the TOC's page numbers in the first half, before they are known
+
+_TOC_NUMBER = re.compile(r"target-counter\(\s*attr\(\s*href\s*\)\s*,\s*page\s*\)")
+_WHOLE_BOOK = re.compile(
+    r"target-(counter|counters|text)\s*\("  # other cross-references
+    r"|counters?\(\s*pages\b"  # the page count
+    r"|counter-(reset|set|increment)"  # counters that would run across the halves
+    r"|:nth\(\s*[^)o]*\)"  # a page by its place in the document (':nth(1 of article)' is per article)
+)
+
+
+def splittable(css: str) -> str | None:
+    """``css`` with the TOC's page numbers read from ``data-folio``, or None when the stylesheets need
+    the whole book in one layout (other cross-references, the page count, counters across articles,
+    page numbers outside the page margins)."""
+    rewritten = _TOC_NUMBER.sub("attr(data-folio)", css)
+    if _WHOLE_BOOK.search(rewritten):
+        return None
+    rules = tinycss2.parse_stylesheet(rewritten, skip_comments=True, skip_whitespace=True)
+    outside_pages = tinycss2.serialize(
+        [rule for rule in rules if not (rule.type == "at-rule" and rule.lower_at_keyword == "page")])
+    return None if re.search(r"counters?\(\s*page\b", outside_pages) else rewritten
+
+
+def first_half(sizes: Sequence[int]) -> int | None:
+    """How many articles (of these sizes) the first half lays out; None when one process is faster."""
+    total = sum(sizes)
+    if len(sizes) < 2 or total < SPLIT_FROM:
+        return None
+    running = 0
+    for count, size in enumerate(sizes, start=1):
+        running += size
+        if running >= FIRST_SHARE * total:
+            return min(count, len(sizes) - 1)
+    return len(sizes) - 1
+
+
+def link_targets(html: str) -> tuple[str, ...]:
+    """The ids ``html`` links to but does not have: they are laid out in another document."""
+    return tuple(sorted(set(re.findall(r'href="#([^"]+)"', html)) - set(re.findall(r' id="([^"]+)"', html))))
+
+
+# Lays out one document: (html, css, on_layout, paginated, with progress) -> PDF bytes.
+Render = Callable[[str, str, Callable[[Any], None], "Paginated | None", bool], bytes]
+# The book's HTML: (the articles in it, the TOC's page numbers by href or None for no TOC, link targets,
+# whether an empty article closes it).
+BookHtml = Callable[[range, "dict[str, str] | None", tuple[str, ...], bool], str]
+# A part of the book for :func:`merged`: PDF bytes and the range of its pages that are kept.
+Part = tuple[bytes, range]
+
+
+@dataclass
+class _Laid:
+    """What one document's layout tells the merge and the EPUB."""
+
+    keep_from: int = 0  # index of its first page kept in the book
+    offset: int = 0  # added to its page numbers
+    starts: list[PageStart] = field(default_factory=list)  # its pages in the book
+    folios: dict[str, str] = field(default_factory=dict)  # article href -> printed page number
+    blanks: list[bool] = field(default_factory=list)  # which of its pages are blank
+
+
+def lay_out(chapter_ids: Sequence[str], first: int, book_html: BookHtml, css: str, render: Render,
+            on_pages: Callable[[list[PageStart]], None], notes: list[Diagnostic]) -> list[Part]:
+    """The front matter and both halves, for :func:`merged`.
+
+    ``first`` is the number of articles laid out here. ``on_pages`` gets the print page starts of the
+    whole book once both halves are laid out. Raises :class:`Abandoned` when the halves cannot be put
+    together as one layout would have made them.
+    """
+    hrefs = [f"#{chapter_id}" for chapter_id in chapter_ids]
+    ours, theirs = multiprocessing.get_context("fork").Pipe()
+    second_html = _with_targets(book_html, range(first, len(chapter_ids)), None)
+    later = parallel.start(lambda: _second_half(theirs, second_html, css, render, chapter_ids[first], hrefs), notes)
+    theirs.close()
+    try:
+        placeholders = dict.fromkeys(hrefs, PLACEHOLDER)
+        # The first half ends with an empty article: it opens a right-hand page, after a blank one
+        # where the last article ends on a right-hand page, as the second half's first article would.
+        first_html = _with_targets(book_html, range(first), placeholders, closing=True)
+        laid = _Laid()
+
+        def first_paginated(pages: list[Any], context: Any) -> None:
+            laid.keep_from = len(pages) - 1  # (the empty article's page is not kept)
+            ours.send(laid.keep_from)  # the second half's page numbers start after these
+
+        def first_laid_out(document: Any) -> None:
+            opening = _page_with(document.pages, chapter_ids[0])
+            laid.blanks = [page._page_box.page_type.blank for page in document.pages[:opening]]
+            laid.starts = page_starts(document)
+            laid.folios = _folios(document.pages, hrefs, 0, 0)
+            try:
+                message = ours.recv()
+            except EOFError:
+                message = ("failed",)
+            if message[0] == "failed":
+                later.result()  # raises what stopped the other process
+                raise RuntimeError("the second half's layout stopped without saying why")
+            if message[0] == "abandoned":
+                raise Abandoned(message[1])
+            _, starts, folios = message
+            laid.starts += starts
+            laid.folios.update(folios)
+            on_pages(laid.starts)
+
+        first_data = render(first_html, css, first_laid_out, first_paginated, True)
+        front = _Laid()
+
+        def front_laid_out(document: Any) -> None:
+            front.starts, front.keep_from = page_starts(document), len(document.pages)
+
+        front_data = render(_with_targets(book_html, range(0), laid.folios), css, front_laid_out, None, False)
+        pages = front.keep_from  # the front matter's page count: the first half is kept from there
+        if (pages > len(laid.blanks) or not all(laid.blanks[pages:])
+                or front.starts != [start for start in laid.starts if start.page <= pages]):
+            raise Abandoned("the front matter came out differently with its page numbers written in")
+        second_data, second_pages = later.result()
+    except BaseException:
+        later.cancel()
+        raise
+    finally:
+        ours.close()
+    return [(front_data, range(pages)), (first_data, range(pages, laid.keep_from)), (second_data, second_pages)]
+
+
+def _second_half(conn: Any, html: str, css: str, render: Render, opening_id: str,
+                 hrefs: list[str]) -> tuple[bytes, range]:
+    """Lay out the second half (in the forked process), its folios shifted by the first half's pages."""
+    laid = _Laid()
+
+    def paginated(pages: list[Any], context: Any) -> None:
+        laid.keep_from, length = _page_with(pages, opening_id), conn.recv()
+        laid.blanks = [False] * len(pages)
+        if laid.keep_from % 2 or length % 2:  # both must be even for the page sides to stay as they are
+            why = "the articles do not open on right-hand pages"
+            conn.send(("abandoned", why))
+            raise Abandoned(why)
+        laid.offset = length - laid.keep_from
+        for _, _, _, state, _ in context.page_maker:  # (resume at, next page, right page, state, remake)
+            counters = state[1]
+            if "page" in counters:
+                counters["page"] = [value + laid.offset for value in counters["page"]]
+
+    def laid_out(document: Any) -> None:
+        starts = [replace(start, page=start.page + laid.offset) for start in page_starts(document)
+                  if start.page > laid.keep_from]
+        conn.send(("laid out", starts, _folios(document.pages, hrefs, laid.keep_from, laid.offset)))
+
+    try:
+        data = render(html, css, laid_out, paginated, False)
+    except BaseException:
+        with suppress(OSError):  # the first half may have stopped already
+            conn.send(("failed",))
+        raise
+    finally:
+        conn.close()
+    return data, range(laid.keep_from, len(laid.blanks))
+
+
+def _with_targets(book_html: BookHtml, articles: range, folios: dict[str, str] | None, closing: bool = False) -> str:
+    """The HTML of these articles, with an empty target for each link to a page laid out elsewhere."""
+    html = book_html(articles, folios, (), closing)
+    targets = link_targets(html)
+    return book_html(articles, folios, targets, closing) if targets else html
+
+
+def _page_with(pages: Sequence[Any], element_id: str) -> int:
+    """The index of the first page (a WeasyPrint page box or Page) that holds the element ``element_id``."""
+    for index, page in enumerate(pages):
+        box = getattr(page, "_page_box", page)
+        if any(child.element is not None and child.element.get("id") == element_id for child in box.descendants()):
+            return index
+    raise Abandoned(f"no page holds #{element_id}")
+
+
+def _folios(pages: Sequence[Any], hrefs: Sequence[str], keep_from: int, offset: int) -> dict[str, str]:
+    """The printed page number of each target in ``hrefs`` on the kept pages."""
+    wanted, folios = {href[1:] for href in hrefs}, {}
+    for index, page in enumerate(pages[keep_from:], start=keep_from):
+        for anchor in page.anchors:  # (an article has its anchor on every page it runs over)
+            if anchor in wanted:
+                folios.setdefault(f"#{anchor}", str(index + 1 + offset))
+    return folios
+
+
+@contextmanager
+def merged(parts: Sequence[Part]) -> Iterator[pikepdf.Pdf]:
+    """One PDF of the kept pages of ``parts``, in order, with the first part's catalog (metadata, viewer
+    settings) and the named destinations and outline of the pages kept.
+
+    Open while the caller saves it: pikepdf copies the pages' streams from the parts when it writes.
+    """
+    with ExitStack() as stack:
+        sources = [stack.enter_context(pikepdf.open(io.BytesIO(data))) for data, _ in parts]
+        positions: list[dict[tuple[int, int], int]] = []  # per part: page object -> index in the book
+        for source, (_, kept) in zip(sources, parts, strict=True):
+            start = sum(len(positions_) for positions_ in positions)
+            positions.append({source.pages[index].obj.objgen: start + number for number, index in enumerate(kept)})
+        outline = [item for source, places in zip(sources, positions, strict=True)
+                   for item in _outline(source, places)]
+        destinations: dict[str, tuple[int, list[float]]] = {}
+        # The front matter's targets for the articles are empty stand-ins: the halves' own come first.
+        for source, places in [*zip(sources[1:], positions[1:], strict=True), (sources[0], positions[0])]:
+            for name, place in _destinations(source, places).items():
+                destinations.setdefault(name, place)
+        book = sources[0]
+        for index in reversed(range(len(book.pages))):
+            if index not in parts[0][1]:
+                del book.pages[index]
+        book.pages.extend([source.pages[index] for source, (_, kept) in zip(sources[1:], parts[1:], strict=True)
+                           for index in kept])
+        _share_images(book)
+        tree = pikepdf.NameTree.new(book)
+        for name in sorted(destinations):
+            page, where = destinations[name]
+            tree[name] = pikepdf.Array([book.pages[page].obj, pikepdf.Name.XYZ, *where])
+        book.Root.Names = pikepdf.Dictionary(Dests=tree.obj)
+        with book.open_outline() as merged_outline:
+            merged_outline.root.clear()
+            merged_outline.root.extend(_outline_items(outline))
+        yield book
+
+
+def _share_images(book: pikepdf.Pdf) -> None:
+    """One copy of each photo: every part embeds the photos it shows, and one used in both halves
+    (a logo, the same photo in two articles) would be in the book twice."""
+    first: dict[bytes, pikepdf.Object] = {}
+    for page in book.pages:
+        resources: Any = page.obj.get("/Resources", {})
+        xobjects: Any = resources.get("/XObject", {})
+        for name, xobject in list(xobjects.items()):
+            if xobject.get("/Subtype") != pikepdf.Name.Image or "/SMask" in xobject:
+                continue
+            key = hashlib.sha256(xobject.read_raw_bytes() + repr(sorted(
+                (str(key), repr(value)) for key, value in xobject.items() if key != "/Length")).encode()).digest()
+            xobjects[name] = first.setdefault(key, xobject)
+
+
+@dataclass(frozen=True)
+class _Bookmark:
+    title: str
+    page: int
+    where: list[float]
+    closed: bool
+    children: list[_Bookmark]
+
+
+def _place(destination: Any, places: dict[tuple[int, int], int]) -> tuple[int, list[float]] | None:
+    """(page index in the book, [left, top, zoom]) of a ``[page /XYZ left top zoom]`` destination on a kept page."""
+    if not isinstance(destination, pikepdf.Array) or len(destination) != 5:
+        return None
+    page = places.get(destination[0].objgen)
+    return None if page is None else (page, [float(value) for value in destination[2:]])
+
+
+def _destinations(source: pikepdf.Pdf, places: dict[tuple[int, int], int]) -> dict[str, tuple[int, list[float]]]:
+    names = source.Root.get("/Names")
+    if names is None or "/Dests" not in names:
+        return {}
+    found = {}
+    for name, destination in pikepdf.NameTree(names.Dests).items():
+        place = _place(destination, places)
+        if place is not None:
+            found[name] = place
+    return found
+
+
+def _outline(source: pikepdf.Pdf, places: dict[tuple[int, int], int]) -> list[_Bookmark]:
+    """The bookmarks of ``source`` on its kept pages (those of a dropped page give up their children)."""
+    def walk(items: Any) -> list[_Bookmark]:
+        kept = []
+        for item in items:
+            children = walk(item.children)
+            place = _place(item.destination, places)
+            if place is None:
+                kept += children
+            else:
+                kept.append(_Bookmark(item.title, place[0], place[1], item.is_closed, children))
+        return kept
+
+    with source.open_outline() as outline:
+        return walk(outline.root)
+
+
+def _outline_items(bookmarks: list[_Bookmark]) -> list[pikepdf.OutlineItem]:
+    items = []
+    for bookmark in bookmarks:
+        left, top, zoom = bookmark.where
+        item = pikepdf.OutlineItem(bookmark.title, bookmark.page, "XYZ", left=left, top=top, zoom=zoom)
+        item.children.extend(_outline_items(bookmark.children))
+        item.is_closed = bookmark.closed
+        items.append(item)
+    return items
