@@ -117,6 +117,8 @@ def build(path: Path | str = ".", environ: Mapping[str, str] | None = None,
 
     def paginated(starts: list[PageStart]) -> None:
         if "epub" in paths:
+            if "epub" in later:  # the press PDF is being laid out again (see makers.press_pdf)
+                later["epub"].cancel()
             later["epub"] = parallel.start(partial(make_epub, starts), found)
 
     try:

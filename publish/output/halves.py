@@ -4,17 +4,18 @@ WeasyPrint lays a document out on one core. The articles of a collection each op
 page and share only the page numbers, the running head with the book's title and the table of
 contents, so with two cores the press PDF is made of three documents:
 
-- the first half, here: the front matter (the TOC's numbers standing in as "000") and the first
-  articles;
+- the first half, here: the front matter (the TOC's numbers standing in as "000"), the first
+  articles, and an empty article that opens a right-hand page (after a blank one where needed) as the
+  second half's first article will;
 - the second half, in a forked process: the title page (it sets the running head) and the other
   articles. When both are paginated, the first half's page count shifts the second half's page
-  counters before its margin boxes (the folios) are laid out (:func:`pdf._after_pagination`);
+  counters before its margin boxes (the folios) are laid out (see ``pdf._after_pagination``);
 - the front matter again, last, with the TOC's page numbers written in as text and an empty target
   for each link, so that WeasyPrint keeps the links.
 
 :func:`merged` puts the pages together with pikepdf (the front matter, the first half after its front
-matter, the second half from its first article or from the blank left-hand page before it) and
-rebuilds the named destinations and the outline over them. The split is only made where it gives the
+matter and before its empty article, the second half from its first article) and rebuilds the named
+destinations and the outline over them. The split is only made where it gives the
 pages one layout would (:func:`splittable`), and it is checked: when the front matter does not come
 out as it was laid out in the first half, the book is laid out again in one process.
 """
@@ -25,6 +26,7 @@ import hashlib
 import io
 import multiprocessing
 import re
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field, replace
@@ -53,19 +55,22 @@ _WHOLE_BOOK = re.compile(
     r"|counter-(reset|set|increment)"  # counters that would run across the halves
     r"|:nth\(\s*[^)o]*\)"  # a page by its place in the document (':nth(1 of article)' is per article)
 )
+_PAGE_NUMBER = re.compile(r"counters?\(\s*page\b")
 
 
 def splittable(css: str) -> str | None:
     """``css`` with the TOC's page numbers read from ``data-folio``, or None when the stylesheets need
     the whole book in one layout (other cross-references, the page count, counters across articles,
-    page numbers outside the page margins)."""
-    rewritten = _TOC_NUMBER.sub("attr(data-folio)", css)
-    if _WHOLE_BOOK.search(rewritten):
-        return None
-    rules = tinycss2.parse_stylesheet(rewritten, skip_comments=True, skip_whitespace=True)
-    outside_pages = tinycss2.serialize(
-        [rule for rule in rules if not (rule.type == "at-rule" and rule.lower_at_keyword == "page")])
-    return None if re.search(r"counters?\(\s*page\b", outside_pages) else rewritten
+    page numbers outside the page margins, pages chosen by their place in the document)."""
+    for rule in tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True):
+        text = tinycss2.serialize([rule])
+        if rule.type == "qualified-rule" and ".toc" in tinycss2.serialize(rule.prelude):
+            text = _TOC_NUMBER.sub("attr(data-folio)", text)
+        if _WHOLE_BOOK.search(text):
+            return None
+        if not (rule.type == "at-rule" and rule.lower_at_keyword == "page") and _PAGE_NUMBER.search(text):
+            return None
+    return _TOC_NUMBER.sub("attr(data-folio)", css)
 
 
 def first_half(sizes: Sequence[int]) -> int | None:
@@ -99,7 +104,7 @@ Part = tuple[bytes, range]
 class _Laid:
     """What one document's layout tells the merge and the EPUB."""
 
-    keep_from: int = 0  # index of its first page kept in the book
+    kept: range = range(0)  # its pages that go in the book
     offset: int = 0  # added to its page numbers
     starts: list[PageStart] = field(default_factory=list)  # its pages in the book
     folios: dict[str, str] = field(default_factory=dict)  # article href -> printed page number
@@ -126,9 +131,17 @@ def lay_out(chapter_ids: Sequence[str], first: int, book_html: BookHtml, css: st
         first_html = _with_targets(book_html, range(first), placeholders, closing=True)
         laid = _Laid()
 
+        def stopped() -> None:
+            """The other process has stopped: raise what stopped it."""
+            later.result()
+            raise RuntimeError("the second half's layout stopped without saying why")
+
         def first_paginated(pages: list[Any], context: Any) -> None:
-            laid.keep_from = len(pages) - 1  # (the empty article's page is not kept)
-            ours.send(laid.keep_from)  # the second half's page numbers start after these
+            laid.kept = range(len(pages) - 1)  # (the empty article's page is not kept)
+            try:
+                ours.send(len(laid.kept))  # the second half's page numbers start after these
+            except OSError:
+                stopped()
 
         def first_laid_out(document: Any) -> None:
             opening = _page_with(document.pages, chapter_ids[0])
@@ -140,8 +153,7 @@ def lay_out(chapter_ids: Sequence[str], first: int, book_html: BookHtml, css: st
             except EOFError:
                 message = ("failed",)
             if message[0] == "failed":
-                later.result()  # raises what stopped the other process
-                raise RuntimeError("the second half's layout stopped without saying why")
+                stopped()
             if message[0] == "abandoned":
                 raise Abandoned(message[1])
             _, starts, folios = message
@@ -153,10 +165,10 @@ def lay_out(chapter_ids: Sequence[str], first: int, book_html: BookHtml, css: st
         front = _Laid()
 
         def front_laid_out(document: Any) -> None:
-            front.starts, front.keep_from = page_starts(document), len(document.pages)
+            front.starts, front.kept = page_starts(document), range(len(document.pages))
 
         front_data = render(_with_targets(book_html, range(0), laid.folios), css, front_laid_out, None, False)
-        pages = front.keep_from  # the front matter's page count: the first half is kept from there
+        pages = len(front.kept)  # the first half is kept from there
         if (pages > len(laid.blanks) or not all(laid.blanks[pages:])
                 or front.starts != [start for start in laid.starts if start.page <= pages]):
             raise Abandoned("the front matter came out differently with its page numbers written in")
@@ -166,7 +178,7 @@ def lay_out(chapter_ids: Sequence[str], first: int, book_html: BookHtml, css: st
         raise
     finally:
         ours.close()
-    return [(front_data, range(pages)), (first_data, range(pages, laid.keep_from)), (second_data, second_pages)]
+    return [(front_data, front.kept), (first_data, laid.kept[pages:]), (second_data, second_pages)]
 
 
 def _second_half(conn: Any, html: str, css: str, render: Render, opening_id: str,
@@ -175,13 +187,12 @@ def _second_half(conn: Any, html: str, css: str, render: Render, opening_id: str
     laid = _Laid()
 
     def paginated(pages: list[Any], context: Any) -> None:
-        laid.keep_from, length = _page_with(pages, opening_id), conn.recv()
-        laid.blanks = [False] * len(pages)
-        if laid.keep_from % 2 or length % 2:  # both must be even for the page sides to stay as they are
+        opening, length = _page_with(pages, opening_id), conn.recv()
+        if opening % 2 or length % 2:  # both must be even for the page sides to stay as they are
             why = "the articles do not open on right-hand pages"
             conn.send(("abandoned", why))
             raise Abandoned(why)
-        laid.offset = length - laid.keep_from
+        laid.kept, laid.offset = range(opening, len(pages)), length - opening
         for _, _, _, state, _ in context.page_maker:  # (resume at, next page, right page, state, remake)
             counters = state[1]
             if "page" in counters:
@@ -189,8 +200,8 @@ def _second_half(conn: Any, html: str, css: str, render: Render, opening_id: str
 
     def laid_out(document: Any) -> None:
         starts = [replace(start, page=start.page + laid.offset) for start in page_starts(document)
-                  if start.page > laid.keep_from]
-        conn.send(("laid out", starts, _folios(document.pages, hrefs, laid.keep_from, laid.offset)))
+                  if start.page > laid.kept.start]
+        conn.send(("laid out", starts, _folios(document.pages, hrefs, laid.kept.start, laid.offset)))
 
     try:
         data = render(html, css, laid_out, paginated, False)
@@ -200,7 +211,7 @@ def _second_half(conn: Any, html: str, css: str, render: Render, opening_id: str
         raise
     finally:
         conn.close()
-    return data, range(laid.keep_from, len(laid.blanks))
+    return data, laid.kept
 
 
 def _with_targets(book_html: BookHtml, articles: range, folios: dict[str, str] | None, closing: bool = False) -> str:
@@ -221,7 +232,8 @@ def _page_with(pages: Sequence[Any], element_id: str) -> int:
 
 def _folios(pages: Sequence[Any], hrefs: Sequence[str], keep_from: int, offset: int) -> dict[str, str]:
     """The printed page number of each target in ``hrefs`` on the kept pages."""
-    wanted, folios = {href[1:] for href in hrefs}, {}
+    wanted = {href[1:] for href in hrefs}
+    folios: dict[str, str] = {}
     for index, page in enumerate(pages[keep_from:], start=keep_from):
         for anchor in page.anchors:  # (an article has its anchor on every page it runs over)
             if anchor in wanted:
@@ -253,8 +265,10 @@ def merged(parts: Sequence[Part]) -> Iterator[pikepdf.Pdf]:
         for index in reversed(range(len(book.pages))):
             if index not in parts[0][1]:
                 del book.pages[index]
-        book.pages.extend([source.pages[index] for source, (_, kept) in zip(sources[1:], parts[1:], strict=True)
-                           for index in kept])
+        with warnings.catch_warnings():  # (that the destinations are not copied: they are rebuilt below)
+            warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+            book.pages.extend([source.pages[index] for source, (_, kept) in zip(sources[1:], parts[1:], strict=True)
+                               for index in kept])
         _share_images(book)
         tree = pikepdf.NameTree.new(book)
         for name in sorted(destinations):
