@@ -40,12 +40,15 @@ from publish.output import parallel
 from publish.output.pagination import PageStart, page_starts
 from publish.output.pdf import Abandoned, Paginated
 
-# Below this many characters of article markup (about 60 pages) one process is faster: the second
-# process lays out the title page again, and the front matter is laid out twice.
-SPLIT_FROM = 150_000
-# The first half's share of the articles: this process also lays out the front matter again and
-# merges, while the other process only lays out its half.
-FIRST_SHARE = 0.42
+# Below this many characters of article markup (about 40 pages) one process is as fast: the second
+# process lays out the title page again, the front matter is laid out twice, and the parts are merged.
+# Measured with copies of the sample: 4 articles (27 pages) 0.78 s either way, 10 articles 1.2 s
+# split against 1.3 s (benchmarks/README.md).
+SPLIT_FROM = 40_000
+# The first half's share of the articles' text. This process also lays out the front matter again and
+# merges, but the second half waits for the first half's page count before it lays out its folios,
+# and the EPUB is packaged on the same two cores: 0.46 was the fastest of 0.34-0.56 on 100 articles.
+FIRST_SHARE = 0.46
 PLACEHOLDER = "000"  # the TOC's page numbers in the first half, before they are known
 
 _TOC_NUMBER = re.compile(r"target-counter\(\s*attr\(\s*href\s*\)\s*,\s*page\s*\)")
@@ -86,29 +89,25 @@ def first_half(sizes: Sequence[int]) -> int | None:
     return len(sizes) - 1
 
 
-def link_targets(html: str) -> tuple[str, ...]:
-    """The ids ``html`` links to but does not have: they are laid out in another document."""
-    return tuple(sorted(set(re.findall(r'href="#([^"]+)"', html)) - set(re.findall(r' id="([^"]+)"', html))))
-
-
-# Lays out one document: (html, css, on_layout, paginated, with progress) -> PDF bytes.
-Render = Callable[[str, str, Callable[[Any], None], "Paginated | None", bool], bytes]
-# The book's HTML: (the articles in it, the TOC's page numbers by href or None for no TOC, link targets,
-# whether an empty article closes it).
-BookHtml = Callable[[range, "dict[str, str] | None", tuple[str, ...], bool], str]
-# A part of the book for :func:`merged`: PDF bytes and the range of its pages that are kept.
-Part = tuple[bytes, range]
+# Lays out one document and writes the one ``on_layout`` returns (its pages kept):
+# (html, css, on_layout, paginated, with progress) -> PDF bytes.
+Render = Callable[[str, str, Callable[[Any], Any], "Paginated | None", bool], bytes]
+# The book's HTML: (the articles in it, the TOC's page numbers by href or None for no TOC, whether an
+# empty article closes it).
+BookHtml = Callable[[range, "dict[str, str] | None", bool], str]
+# A part of the book for :func:`merged`: its PDF, and the names it has for targets in another part.
+Part = tuple[bytes, frozenset[str]]
 
 
 @dataclass
 class _Laid:
     """What one document's layout tells the merge and the EPUB."""
 
-    kept: range = range(0)  # its pages that go in the book
+    kept_from: int = 0  # its first page that goes in the book
     offset: int = 0  # added to its page numbers
     starts: list[PageStart] = field(default_factory=list)  # its pages in the book
     folios: dict[str, str] = field(default_factory=dict)  # article href -> printed page number
-    blanks: list[bool] = field(default_factory=list)  # which of its pages are blank
+    stand_ins: frozenset[str] = frozenset()  # link targets laid out in another part
 
 
 def lay_out(chapter_ids: Sequence[str], first: int, book_html: BookHtml, css: str, render: Render,
@@ -121,14 +120,13 @@ def lay_out(chapter_ids: Sequence[str], first: int, book_html: BookHtml, css: st
     """
     hrefs = [f"#{chapter_id}" for chapter_id in chapter_ids]
     ours, theirs = multiprocessing.get_context("fork").Pipe()
-    second_html = _with_targets(book_html, range(first, len(chapter_ids)), None)
+    second_html = book_html(range(first, len(chapter_ids)), None, False)
     later = parallel.start(lambda: _second_half(theirs, second_html, css, render, chapter_ids[first], hrefs), notes)
     theirs.close()
     try:
-        placeholders = dict.fromkeys(hrefs, PLACEHOLDER)
         # The first half ends with an empty article: it opens a right-hand page, after a blank one
         # where the last article ends on a right-hand page, as the second half's first article would.
-        first_html = _with_targets(book_html, range(first), placeholders, closing=True)
+        first_html = book_html(range(first), dict.fromkeys(hrefs, PLACEHOLDER), True)
         laid = _Laid()
 
         def stopped() -> None:
@@ -137,17 +135,18 @@ def lay_out(chapter_ids: Sequence[str], first: int, book_html: BookHtml, css: st
             raise RuntimeError("the second half's layout stopped without saying why")
 
         def first_paginated(pages: list[Any], context: Any) -> None:
-            laid.kept = range(len(pages) - 1)  # (the empty article's page is not kept)
             try:
-                ours.send(len(laid.kept))  # the second half's page numbers start after these
+                ours.send(len(pages) - 1)  # the second half's page numbers start after these
             except OSError:
                 stopped()
 
-        def first_laid_out(document: Any) -> None:
-            opening = _page_with(document.pages, chapter_ids[0])
-            laid.blanks = [page._page_box.page_type.blank for page in document.pages[:opening]]
-            laid.starts = page_starts(document)
-            laid.folios = _folios(document.pages, hrefs, 0, 0)
+        def first_laid_out(document: Any) -> Any:
+            pages = document.pages
+            opening = _page_with(pages, chapter_ids[0])
+            # Kept from the blank pages before the first article: the front matter is laid out again.
+            laid.kept_from = next((index + 1 for index in reversed(range(opening))
+                                   if not pages[index]._page_box.page_type.blank), 0)
+            laid.starts, laid.folios = page_starts(document), _folios(pages, hrefs, 0, 0)
             try:
                 message = ours.recv()
             except EOFError:
@@ -160,48 +159,52 @@ def lay_out(chapter_ids: Sequence[str], first: int, book_html: BookHtml, css: st
             laid.starts += starts
             laid.folios.update(folios)
             on_pages(laid.starts)
+            written, laid.stand_ins = _kept(document, range(laid.kept_from, len(pages) - 1))
+            return written
 
         first_data = render(first_html, css, first_laid_out, first_paginated, True)
         front = _Laid()
 
-        def front_laid_out(document: Any) -> None:
-            front.starts, front.kept = page_starts(document), range(len(document.pages))
+        def front_laid_out(document: Any) -> Any:
+            front.starts, front.kept_from = page_starts(document), len(document.pages)
+            written, front.stand_ins = _kept(document, range(len(document.pages)))
+            return written
 
-        front_data = render(_with_targets(book_html, range(0), laid.folios), css, front_laid_out, None, False)
-        pages = len(front.kept)  # the first half is kept from there
-        if (pages > len(laid.blanks) or not all(laid.blanks[pages:])
-                or front.starts != [start for start in laid.starts if start.page <= pages]):
+        front_data = render(book_html(range(0), laid.folios, False), css, front_laid_out, None, False)
+        if front.kept_from != laid.kept_from or front.starts != [
+                start for start in laid.starts if start.page <= laid.kept_from]:
             raise Abandoned("the front matter came out differently with its page numbers written in")
-        second_data, second_pages = later.result()
+        second: Part = later.result()
     except BaseException:
         later.cancel()
         raise
     finally:
         ours.close()
-    return [(front_data, front.kept), (first_data, laid.kept[pages:]), (second_data, second_pages)]
+    return [(front_data, front.stand_ins), (first_data, laid.stand_ins), second]
 
 
-def _second_half(conn: Any, html: str, css: str, render: Render, opening_id: str,
-                 hrefs: list[str]) -> tuple[bytes, range]:
+def _second_half(conn: Any, html: str, css: str, render: Render, opening_id: str, hrefs: list[str]) -> Part:
     """Lay out the second half (in the forked process), its folios shifted by the first half's pages."""
     laid = _Laid()
 
     def paginated(pages: list[Any], context: Any) -> None:
-        opening, length = _page_with(pages, opening_id), conn.recv()
-        if opening % 2 or length % 2:  # both must be even for the page sides to stay as they are
+        laid.kept_from, length = _page_with(pages, opening_id), conn.recv()
+        if laid.kept_from % 2 or length % 2:  # both must be even for the page sides to stay as they are
             why = "the articles do not open on right-hand pages"
             conn.send(("abandoned", why))
             raise Abandoned(why)
-        laid.kept, laid.offset = range(opening, len(pages)), length - opening
+        laid.offset = length - laid.kept_from
         for _, _, _, state, _ in context.page_maker:  # (resume at, next page, right page, state, remake)
             counters = state[1]
             if "page" in counters:
                 counters["page"] = [value + laid.offset for value in counters["page"]]
 
-    def laid_out(document: Any) -> None:
+    def laid_out(document: Any) -> Any:
         starts = [replace(start, page=start.page + laid.offset) for start in page_starts(document)
-                  if start.page > laid.kept.start]
-        conn.send(("laid out", starts, _folios(document.pages, hrefs, laid.kept.start, laid.offset)))
+                  if start.page > laid.kept_from]
+        conn.send(("laid out", starts, _folios(document.pages, hrefs, laid.kept_from, laid.offset)))
+        written, laid.stand_ins = _kept(document, range(laid.kept_from, len(document.pages)))
+        return written
 
     try:
         data = render(html, css, laid_out, paginated, False)
@@ -211,14 +214,22 @@ def _second_half(conn: Any, html: str, css: str, render: Render, opening_id: str
         raise
     finally:
         conn.close()
-    return data, laid.kept
+    return data, laid.stand_ins
 
 
-def _with_targets(book_html: BookHtml, articles: range, folios: dict[str, str] | None, closing: bool = False) -> str:
-    """The HTML of these articles, with an empty target for each link to a page laid out elsewhere."""
-    html = book_html(articles, folios, (), closing)
-    targets = link_targets(html)
-    return book_html(articles, folios, targets, closing) if targets else html
+def _kept(document: Any, kept: range) -> tuple[Any, frozenset[str]]:
+    """The document of the ``kept`` pages only, and the targets of its links that are on other pages.
+
+    Those targets are given to its first page, so that WeasyPrint keeps the links (it drops a link to a
+    missing target); :func:`merged` points them at the part where they are.
+    """
+    pages = document.pages[kept.start:kept.stop]
+    present = {name for page in pages for name in page.anchors}
+    targets = {target for page in pages for kind, target, _, _ in page.links if kind == "internal"}
+    stand_ins = frozenset(targets - present)
+    if pages and stand_ins:
+        pages[0].anchors.update({name: (0, 0, 0, 0) for name in sorted(stand_ins)})
+    return document.copy(pages), stand_ins
 
 
 def _page_with(pages: Sequence[Any], element_id: str) -> int:
@@ -243,32 +254,28 @@ def _folios(pages: Sequence[Any], hrefs: Sequence[str], keep_from: int, offset: 
 
 @contextmanager
 def merged(parts: Sequence[Part]) -> Iterator[pikepdf.Pdf]:
-    """One PDF of the kept pages of ``parts``, in order, with the first part's catalog (metadata, viewer
-    settings) and the named destinations and outline of the pages kept.
+    """One PDF of the pages of ``parts``, in order, with the first part's catalog (metadata, viewer
+    settings), and the named destinations and outline of all of them.
 
     Open while the caller saves it: pikepdf copies the pages' streams from the parts when it writes.
     """
     with ExitStack() as stack:
         sources = [stack.enter_context(pikepdf.open(io.BytesIO(data))) for data, _ in parts]
         positions: list[dict[tuple[int, int], int]] = []  # per part: page object -> index in the book
-        for source, (_, kept) in zip(sources, parts, strict=True):
-            start = sum(len(positions_) for positions_ in positions)
-            positions.append({source.pages[index].obj.objgen: start + number for number, index in enumerate(kept)})
+        for source in sources:
+            start = sum(len(places) for places in positions)
+            positions.append({page.obj.objgen: start + index for index, page in enumerate(source.pages)})
         outline = [item for source, places in zip(sources, positions, strict=True)
                    for item in _outline(source, places)]
         destinations: dict[str, tuple[int, list[float]]] = {}
-        # The front matter's targets for the articles are empty stand-ins: the halves' own come first.
-        for source, places in [*zip(sources[1:], positions[1:], strict=True), (sources[0], positions[0])]:
+        for source, places, (_, stand_ins) in zip(sources, positions, parts, strict=True):
             for name, place in _destinations(source, places).items():
-                destinations.setdefault(name, place)
+                if name not in stand_ins:
+                    destinations.setdefault(name, place)
         book = sources[0]
-        for index in reversed(range(len(book.pages))):
-            if index not in parts[0][1]:
-                del book.pages[index]
         with warnings.catch_warnings():  # (that the destinations are not copied: they are rebuilt below)
             warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
-            book.pages.extend([source.pages[index] for source, (_, kept) in zip(sources[1:], parts[1:], strict=True)
-                               for index in kept])
+            book.pages.extend([page for source in sources[1:] for page in source.pages])
         _share_images(book)
         tree = pikepdf.NameTree.new(book)
         for name in sorted(destinations):
@@ -285,15 +292,20 @@ def _share_images(book: pikepdf.Pdf) -> None:
     """One copy of each photo: every part embeds the photos it shows, and one used in both halves
     (a logo, the same photo in two articles) would be in the book twice."""
     first: dict[bytes, pikepdf.Object] = {}
+    shared: dict[tuple[int, int], pikepdf.Object] = {}  # image object -> the copy kept
     for page in book.pages:
         resources: Any = page.obj.get("/Resources", {})
         xobjects: Any = resources.get("/XObject", {})
         for name, xobject in list(xobjects.items()):
-            if xobject.get("/Subtype") != pikepdf.Name.Image or "/SMask" in xobject:
-                continue
-            key = hashlib.sha256(xobject.read_raw_bytes() + repr(sorted(
-                (str(key), repr(value)) for key, value in xobject.items() if key != "/Length")).encode()).digest()
-            xobjects[name] = first.setdefault(key, xobject)
+            if xobject.objgen not in shared:
+                if xobject.get("/Subtype") != pikepdf.Name.Image or "/SMask" in xobject:
+                    shared[xobject.objgen] = xobject
+                    continue
+                key = hashlib.sha256(xobject.read_raw_bytes() + repr(sorted(
+                    (str(key), repr(value)) for key, value in xobject.items() if key != "/Length")).encode()).digest()
+                shared[xobject.objgen] = first.setdefault(key, xobject)
+            if shared[xobject.objgen].objgen != xobject.objgen:
+                xobjects[name] = shared[xobject.objgen]
 
 
 @dataclass(frozen=True)
@@ -306,7 +318,7 @@ class _Bookmark:
 
 
 def _place(destination: Any, places: dict[tuple[int, int], int]) -> tuple[int, list[float]] | None:
-    """(page index in the book, [left, top, zoom]) of a ``[page /XYZ left top zoom]`` destination on a kept page."""
+    """(page index in the book, [left, top, zoom]) of a ``[page /XYZ left top zoom]`` destination."""
     if not isinstance(destination, pikepdf.Array) or len(destination) != 5:
         return None
     page = places.get(destination[0].objgen)
@@ -326,17 +338,14 @@ def _destinations(source: pikepdf.Pdf, places: dict[tuple[int, int], int]) -> di
 
 
 def _outline(source: pikepdf.Pdf, places: dict[tuple[int, int], int]) -> list[_Bookmark]:
-    """The bookmarks of ``source`` on its kept pages (those of a dropped page give up their children)."""
+    """The bookmarks of ``source``, their pages as indexes in the book."""
     def walk(items: Any) -> list[_Bookmark]:
-        kept = []
+        bookmarks = []
         for item in items:
-            children = walk(item.children)
             place = _place(item.destination, places)
-            if place is None:
-                kept += children
-            else:
-                kept.append(_Bookmark(item.title, place[0], place[1], item.is_closed, children))
-        return kept
+            assert place is not None, f"bookmark {item.title!r} points at no page"
+            bookmarks.append(_Bookmark(item.title, place[0], place[1], item.is_closed, walk(item.children)))
+        return bookmarks
 
     with source.open_outline() as outline:
         return walk(outline.root)

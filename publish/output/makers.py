@@ -92,7 +92,7 @@ def epub_book(context: Context, css: str, docs: list[epub.Document], page_starts
 
 
 def _book_html(context: Context, media_url: Callable[[model.Image], str], articles: range | None = None,
-               folios: dict[str, str] | None = None, targets: tuple[str, ...] = (), closing: bool = False) -> str:
+               folios: dict[str, str] | None = None, closing: bool = False) -> str:
     """The book for WeasyPrint, or the part of it laid out in one process (see :mod:`halves`)."""
     book, renderer = context.book, context.renderer
     chapters = book.chapters if articles is None else [book.chapters[index] for index in articles]
@@ -100,7 +100,7 @@ def _book_html(context: Context, media_url: Callable[[model.Image], str], articl
     if articles is not None and folios is None:
         toc = []
     return renderer.pdf_book([renderer.article(chapter, media_url) for chapter in chapters], toc, VERSION,
-                             folios, targets, closing)
+                             folios, closing)
 
 
 def press_pdf(context: Context, name: str, on_pages: Callable[[list[PageStart]], None]) -> bytes:
@@ -128,12 +128,14 @@ def press_pdf(context: Context, name: str, on_pages: Callable[[list[PageStart]],
         engine.load()
         made = {photo: future.result() for photo, future in converting.items()}
 
-    def render(html: str, css: str, on_layout: Callable[[Any], None] | None = None,
+    styles: dict[str, Any] = {}  # the front matter of a split book is laid out with the first half's
+
+    def render(html: str, css: str, on_layout: Callable[[Any], Any] | None = None,
                paginated: pdf.Paginated | None = None, progress: bool = True) -> bytes:
         data, notes = pdf.render_pdf(
             html, css, context.roots, context.faces, book.modified, name, context.locate, pdf.Variant("pdf/x-4"),
             made, on_layout, (lambda page: context.progress(f"press PDF: page {page}")) if progress else None,
-            paginated)
+            paginated, styles)
         context.found.extend(notes)
         return data
 

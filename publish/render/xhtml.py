@@ -79,10 +79,10 @@ class Renderer:
         return self._render("epub_nav.j2", toc=toc, landmarks=landmarks, pages=pages or [])
 
     def pdf_book(self, articles: list[Markup], toc: list[TocEntry], version: str,
-                 folios: dict[str, str] | None = None, anchors: tuple[str, ...] = (), closing: bool = False) -> str:
+                 folios: dict[str, str] | None = None, closing: bool = False) -> str:
         """The book for WeasyPrint. ``folios`` gives the TOC's page numbers as text (by href) when the
-        articles are laid out elsewhere; ``anchors`` are empty targets for links to them; ``closing``
-        ends it with an empty article, which opens a page as the next article would."""
+        articles are laid out elsewhere; ``closing`` ends it with an empty article, which opens a page
+        as the next article would."""
         return self.env.get_template("pdf_book.html.j2").render(
             lang=self.language,
             labels=self.labels,
@@ -93,7 +93,6 @@ class Renderer:
             articles=articles,
             version=version,
             folios=folios or {},
-            anchors=anchors,
             closing=closing,
         )
 
