@@ -124,7 +124,8 @@ def build(path: Path | str = ".", environ: Mapping[str, str] | None = None,
     try:
         if "print" in paths:
             started = time.perf_counter()
-            made[paths["print"]] = makers.press_pdf(context, project.relative(paths["print"]), paginated)
+            made[paths["print"]] = makers.press_pdf(context, project.relative(paths["print"]), paginated,
+                                                    alone="screen" not in paths)
             timings["print"] = time.perf_counter() - started
         elif "epub" in paths:
             later["epub"] = parallel.Later(partial(make_epub, []))

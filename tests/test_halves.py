@@ -182,3 +182,16 @@ def test_only_stylesheets_that_lay_out_the_same_in_halves_are_split(css: str, sp
 
 def test_the_toc_reads_its_numbers_from_the_page_laid_out_elsewhere() -> None:
     assert halves.splittable(TOC) == '.toc a::after { content: leader(".") attr(data-folio); }'
+
+
+def test_beside_the_screen_pdf_the_press_pdf_is_laid_out_in_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The screen PDF is laid out on the other core from the start: halves would only add work there."""
+    root = collection(tmp_path / "book")
+    monkeypatch.setattr(halves, "SPLIT_FROM", 0)
+    calls: list[int] = []
+    monkeypatch.setattr(halves, "lay_out", lambda *args, **kwargs: calls.append(1) or LAY_OUT(*args, **kwargs))
+    result = publish.build(root, environ=ENV, outputs=("epub", "print", "screen"), force=True)
+    assert len(result.outputs) == 3
+    assert calls == []

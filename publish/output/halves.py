@@ -10,14 +10,15 @@ contents, so with two cores the press PDF is made of three documents:
 - the second half, in a forked process: the title page (it sets the running head) and the other
   articles. When both are paginated, the first half's page count shifts the second half's page
   counters before its margin boxes (the folios) are laid out (see ``pdf._after_pagination``);
-- the front matter again, last, with the TOC's page numbers written in as text and an empty target
-  for each link, so that WeasyPrint keeps the links.
+- the front matter again, last, with the TOC's page numbers written in as text.
 
-:func:`merged` puts the pages together with pikepdf (the front matter, the first half after its front
-matter and before its empty article, the second half from its first article) and rebuilds the named
-destinations and the outline over them. The split is only made where it gives the
-pages one layout would (:func:`splittable`), and it is checked: when the front matter does not come
-out as it was laid out in the first half, the book is laid out again in one process.
+Each writes only the pages that go in the book: the first half from the blank pages that end its
+front matter to its empty article, the second half from its first article. A link whose target is in
+another part gets a stand-in target on the part's first page, so that WeasyPrint keeps it; :func:`merged`
+puts the pages together with pikepdf and rebuilds the named destinations (from the part that has each
+target) and the outline. The split is only made where it gives the pages one layout would
+(:func:`splittable`), and it is checked: when the front matter does not come out as it was laid out in
+the first half, the book is laid out again in one process.
 """
 
 from __future__ import annotations

@@ -103,8 +103,12 @@ def _book_html(context: Context, media_url: Callable[[model.Image], str], articl
                              folios, closing)
 
 
-def press_pdf(context: Context, name: str, on_pages: Callable[[list[PageStart]], None]) -> bytes:
-    """The press PDF: declared PDF/X-4, CMYK through the output profile, bleed and marks."""
+def press_pdf(context: Context, name: str, on_pages: Callable[[list[PageStart]], None], alone: bool = True) -> bytes:
+    """The press PDF: declared PDF/X-4, CMYK through the output profile, bleed and marks.
+
+    ``alone``: no other layout (the screen PDF's) runs beside this one, so that a big collection is laid
+    out in two processes (:mod:`halves`); beside another, the split would only add work to the same cores.
+    """
     book, project = context.book, context.project
     profile = press_profile(context)
     # Photos go to CMYK on threads (Pillow and LittleCMS release the GIL) while the renderer loads.
@@ -139,7 +143,7 @@ def press_pdf(context: Context, name: str, on_pages: Callable[[list[PageStart]],
         context.found.extend(notes)
         return data
 
-    data = _press_halves(context, media_url, css, render, on_pages, profile) if parallel.can_fork() else None
+    data = _press_halves(context, media_url, css, render, on_pages, profile) if alone and parallel.can_fork() else None
     if data is None:
         whole = render(_book_html(context, media_url), css, lambda document: on_pages(page_starts(document)))
         data = press.finish(whole, profile, f"{context.identifier}#print")
