@@ -195,3 +195,24 @@ def test_beside_the_screen_pdf_the_press_pdf_is_laid_out_in_one_process(
     result = publish.build(root, environ=ENV, outputs=("epub", "print", "screen"), force=True)
     assert len(result.outputs) == 3
     assert calls == []
+
+
+@pytest.mark.parametrize("extra", [
+    ".article { break-before: page; }",  # articles that open on either side
+    ".article-title { string-set: article-title content(text); font-size: 1.4em; }",
+])
+def test_a_restyled_collection_split_or_not_is_the_book_one_layout_makes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: str,
+) -> None:
+    """Where the articles do not open on right-hand pages, the halves are kept only if the first half
+    ends on a left-hand page (and otherwise the book is laid out again): the book is the same."""
+    root = collection(tmp_path / "book")
+    (root / "styles").mkdir()
+    (root / "styles" / "extra.css").write_text(extra, encoding="utf-8")
+    split_epub, split_pdf, done = build(root, monkeypatch, split=True)
+    assert done in (["merged"], ["abandoned"])
+    epub, whole, _ = build(root, monkeypatch, split=False)
+    (root / "split.pdf").write_bytes(split_pdf)
+    (root / "whole.pdf").write_bytes(whole)
+    assert pdf_pages_text(root / "split.pdf") == pdf_pages_text(root / "whole.pdf")
+    assert split_epub == epub

@@ -10,14 +10,15 @@ contents, so with two cores the press PDF is made of three documents:
 - the second half, in a forked process: the title page (it sets the running head) and the other
   articles. When both are paginated, the first half's page count shifts the second half's page
   counters before its margin boxes (the folios) are laid out (see ``pdf._after_pagination``);
-- the front matter again, last, with the TOC's page numbers written in as text.
+- the front matter again, in the forked process once the second half is written, with the TOC's
+  page numbers written in as text.
 
 Each writes only the pages that go in the book: the first half from the blank pages that end its
 front matter to its empty article, the second half from its first article. A link whose target is in
 another part gets a stand-in target on the part's first page, so that WeasyPrint keeps it; :func:`merged`
 puts the pages together with pikepdf and rebuilds the named destinations (from the part that has each
 target) and the outline. The split is only made where it gives the pages one layout would
-(:func:`splittable`), and it is checked: when the front matter does not come out as it was laid out in
+(:func:`splittable`), and it is checked: when the front matter does not break into pages as it did in
 the first half, the book is laid out again in one process.
 """
 
@@ -31,6 +32,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import pikepdf
@@ -46,10 +48,10 @@ from publish.output.pdf import Abandoned, Paginated
 # Measured with copies of the sample: 4 articles (27 pages) 0.78 s either way, 10 articles 1.2 s
 # split against 1.3 s (benchmarks/README.md).
 SPLIT_FROM = 40_000
-# The first half's share of the articles' text. This process also lays out the front matter again and
-# merges, but the second half waits for the first half's page count before it lays out its folios,
-# and the EPUB is packaged on the same two cores: 0.46 was the fastest of 0.34-0.56 on 100 articles.
-FIRST_SHARE = 0.46
+# The first half's share of the articles' text. The second half waits for the first half's page count
+# before it lays out its folios, then also lays out the front matter; this process then merges, and
+# the EPUB is packaged on the same two cores: 0.54 was the fastest of 0.40-0.58 on 100 articles.
+FIRST_SHARE = 0.54
 PLACEHOLDER = "000"  # the TOC's page numbers in the first half, before they are known
 
 _TOC_NUMBER = re.compile(r"target-counter\(\s*attr\(\s*href\s*\)\s*,\s*page\s*\)")
@@ -60,6 +62,9 @@ _WHOLE_BOOK = re.compile(
     r"|:nth\(\s*[^)o]*\)"  # a page by its place in the document (':nth(1 of article)' is per article)
 )
 _PAGE_NUMBER = re.compile(r"counters?\(\s*page\b")
+# A leader fills its line with copies of its text once the line is laid out: in the first half's
+# stand-in TOC, which is never drawn, the text alone breaks the lines the same way at a third of the cost.
+_LEADER = re.compile(r"""leader\(\s*("[^"]*"|'[^']*')\s*\)""")
 
 
 def splittable(css: str) -> str | None:
@@ -115,19 +120,20 @@ def lay_out(chapter_ids: Sequence[str], first: int, book_html: BookHtml, css: st
             on_pages: Callable[[list[PageStart]], None], notes: list[Diagnostic]) -> list[Part]:
     """The front matter and both halves, for :func:`merged`.
 
-    ``first`` is the number of articles laid out here. ``on_pages`` gets the print page starts of the
-    whole book once both halves are laid out. Raises :class:`Abandoned` when the halves cannot be put
-    together as one layout would have made them.
+    ``first`` is the number of articles laid out here; the other process lays out the others, then
+    the front matter. ``on_pages`` gets the print page starts of the whole book once both halves are
+    laid out. Raises :class:`Abandoned` when the parts cannot be put together as one layout would have
+    made them.
     """
-    hrefs = [f"#{chapter_id}" for chapter_id in chapter_ids]
     ours, theirs = multiprocessing.get_context("fork").Pipe()
     second_html = book_html(range(first, len(chapter_ids)), None, False)
-    later = parallel.start(lambda: _second_half(theirs, second_html, css, render, chapter_ids[first], hrefs), notes)
+    later = parallel.start(partial(_second_half, theirs, second_html, css, render, book_html, chapter_ids[first:]),
+                           notes)
     theirs.close()
     try:
         # The first half ends with an empty article: it opens a right-hand page, after a blank one
         # where the last article ends on a right-hand page, as the second half's first article would.
-        first_html = book_html(range(first), dict.fromkeys(hrefs, PLACEHOLDER), True)
+        first_html = book_html(range(first), {f"#{chapter_id}": PLACEHOLDER for chapter_id in chapter_ids}, True)
         laid = _Laid()
 
         def stopped() -> None:
@@ -136,18 +142,18 @@ def lay_out(chapter_ids: Sequence[str], first: int, book_html: BookHtml, css: st
             raise RuntimeError("the second half's layout stopped without saying why")
 
         def first_paginated(pages: list[Any], context: Any) -> None:
-            try:
-                ours.send(len(pages) - 1)  # the second half's page numbers start after these
+            openings = _openings(pages, chapter_ids[:first])
+            # Kept from the blank pages before the first article: the front matter is laid out again.
+            laid.kept_from = next((index + 1 for index in reversed(range(openings[chapter_ids[0]]))
+                                   if not pages[index].page_type.blank), 0)
+            folios = {f"#{chapter_id}": str(index + 1) for chapter_id, index in openings.items()}
+            try:  # the second half's page numbers start after these pages (not the empty article's)
+                ours.send((len(pages) - 1, folios))
             except OSError:
                 stopped()
 
         def first_laid_out(document: Any) -> Any:
-            pages = document.pages
-            opening = _page_with(pages, chapter_ids[0])
-            # Kept from the blank pages before the first article: the front matter is laid out again.
-            laid.kept_from = next((index + 1 for index in reversed(range(opening))
-                                   if not pages[index]._page_box.page_type.blank), 0)
-            laid.starts, laid.folios = page_starts(document), _folios(pages, hrefs, 0, 0)
+            laid.starts = page_starts(document)
             try:
                 message = ours.recv()
             except EOFError:
@@ -156,45 +162,37 @@ def lay_out(chapter_ids: Sequence[str], first: int, book_html: BookHtml, css: st
                 stopped()
             if message[0] == "abandoned":
                 raise Abandoned(message[1])
-            _, starts, folios = message
-            laid.starts += starts
-            laid.folios.update(folios)
+            laid.starts += message[1]
             on_pages(laid.starts)
-            written, laid.stand_ins = _kept(document, range(laid.kept_from, len(pages) - 1))
+            written, laid.stand_ins = _kept(document, range(laid.kept_from, len(document.pages) - 1))
             return written
 
-        first_data = render(first_html, css, first_laid_out, first_paginated, True)
-        front = _Laid()
-
-        def front_laid_out(document: Any) -> Any:
-            front.starts, front.kept_from = page_starts(document), len(document.pages)
-            written, front.stand_ins = _kept(document, range(len(document.pages)))
-            return written
-
-        front_data = render(book_html(range(0), laid.folios, False), css, front_laid_out, None, False)
-        if front.kept_from != laid.kept_from or front.starts != [
-                start for start in laid.starts if start.page <= laid.kept_from]:
-            raise Abandoned("the front matter came out differently with its page numbers written in")
-        second: Part = later.result()
+        first_data = render(first_html, _LEADER.sub(r"\1", css), first_laid_out, first_paginated, True)
+        second, front, front_starts = later.result()
     except BaseException:
         later.cancel()
         raise
     finally:
         ours.close()
-    return [(front_data, front.stand_ins), (first_data, laid.stand_ins), second]
+    if front_starts != [start for start in laid.starts if start.page <= laid.kept_from]:
+        raise Abandoned("the front matter came out differently with its page numbers written in")
+    return [front, (first_data, laid.stand_ins), second]
 
 
-def _second_half(conn: Any, html: str, css: str, render: Render, opening_id: str, hrefs: list[str]) -> Part:
-    """Lay out the second half (in the forked process), its folios shifted by the first half's pages."""
+def _second_half(conn: Any, html: str, css: str, render: Render, book_html: BookHtml,
+                 chapter_ids: Sequence[str]) -> tuple[Part, Part, list[PageStart]]:
+    """(In the forked process.) The second half, its folios shifted by the first half's pages; then the
+    front matter with the TOC's page numbers, and where its pages start (to check it)."""
     laid = _Laid()
 
     def paginated(pages: list[Any], context: Any) -> None:
-        laid.kept_from, length = _page_with(pages, opening_id), conn.recv()
+        openings = _openings(pages, chapter_ids)
+        laid.kept_from = openings[chapter_ids[0]]
+        length, laid.folios = conn.recv()
         if laid.kept_from % 2 or length % 2:  # both must be even for the page sides to stay as they are
-            why = "the articles do not open on right-hand pages"
-            conn.send(("abandoned", why))
-            raise Abandoned(why)
+            raise Abandoned("the articles do not open on right-hand pages")
         laid.offset = length - laid.kept_from
+        laid.folios.update({f"#{chapter_id}": str(index + 1 + laid.offset) for chapter_id, index in openings.items()})
         for _, _, _, state, _ in context.page_maker:  # (resume at, next page, right page, state, remake)
             counters = state[1]
             if "page" in counters:
@@ -203,19 +201,31 @@ def _second_half(conn: Any, html: str, css: str, render: Render, opening_id: str
     def laid_out(document: Any) -> Any:
         starts = [replace(start, page=start.page + laid.offset) for start in page_starts(document)
                   if start.page > laid.kept_from]
-        conn.send(("laid out", starts, _folios(document.pages, hrefs, laid.kept_from, laid.offset)))
+        conn.send(("laid out", starts))
         written, laid.stand_ins = _kept(document, range(laid.kept_from, len(document.pages)))
+        return written
+
+    front = _Laid()
+
+    def front_laid_out(document: Any) -> Any:
+        front.starts = page_starts(document)
+        written, front.stand_ins = _kept(document, range(len(document.pages)))
         return written
 
     try:
         data = render(html, css, laid_out, paginated, False)
-    except BaseException:
+        front_data = render(book_html(range(0), laid.folios, False), css, front_laid_out, None, False)
+    except Abandoned as exc:
         with suppress(OSError):  # the first half may have stopped already
+            conn.send(("abandoned", str(exc)))
+        return (b"", frozenset()), (b"", frozenset()), []
+    except BaseException:
+        with suppress(OSError):
             conn.send(("failed",))
         raise
     finally:
         conn.close()
-    return data, laid.stand_ins
+    return (data, laid.stand_ins), (front_data, front.stand_ins), front.starts
 
 
 def _kept(document: Any, kept: range) -> tuple[Any, frozenset[str]]:
@@ -233,24 +243,23 @@ def _kept(document: Any, kept: range) -> tuple[Any, frozenset[str]]:
     return document.copy(pages), stand_ins
 
 
-def _page_with(pages: Sequence[Any], element_id: str) -> int:
-    """The index of the first page (a WeasyPrint page box or Page) that holds the element ``element_id``."""
+def _openings(pages: Sequence[Any], article_ids: Sequence[str]) -> dict[str, int]:
+    """The index of the page (WeasyPrint page boxes, paginated) where each article begins.
+
+    Articles are children of the body: only the first levels of each page are looked at.
+    """
+    wanted, found = set(article_ids), {}
     for index, page in enumerate(pages):
-        box = getattr(page, "_page_box", page)
-        if any(child.element is not None and child.element.get("id") == element_id for child in box.descendants()):
-            return index
-    raise Abandoned(f"no page holds #{element_id}")
-
-
-def _folios(pages: Sequence[Any], hrefs: Sequence[str], keep_from: int, offset: int) -> dict[str, str]:
-    """The printed page number of each target in ``hrefs`` on the kept pages."""
-    wanted = {href[1:] for href in hrefs}
-    folios: dict[str, str] = {}
-    for index, page in enumerate(pages[keep_from:], start=keep_from):
-        for anchor in page.anchors:  # (an article has its anchor on every page it runs over)
-            if anchor in wanted:
-                folios.setdefault(f"#{anchor}", str(index + 1 + offset))
-    return folios
+        for html in page.children[:1]:
+            for body in html.children:
+                for box in getattr(body, "children", ()):
+                    element_id = box.element.get("id") if box.element is not None else None
+                    if element_id in wanted and element_id not in found:
+                        found[element_id] = index
+    missing = [article_id for article_id in article_ids if article_id not in found]
+    if missing:
+        raise Abandoned(f"no page holds the article #{missing[0]}")
+    return found
 
 
 @contextmanager
