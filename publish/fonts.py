@@ -98,7 +98,7 @@ def subset_face(face: FontFace, characters: Iterable[str]) -> bytes:
     """
     request = hb.SubsetInput()
     codepoints = request.unicode_set
-    for code in {ord(ch) for ch in characters} | {ord(ch) for ch in ALWAYS_KEEP}:
+    for code in {ord(ch) for ch in set(characters)} | {ord(ch) for ch in ALWAYS_KEEP}:
         codepoints.add(code)
     for kind in (hb.SubsetInputSets.LAYOUT_FEATURE_TAG, hb.SubsetInputSets.NAME_ID,
                  hb.SubsetInputSets.NAME_LANG_ID):
@@ -123,7 +123,7 @@ def uncovered(text: str, faces: Iterable[FontFace]) -> list[str]:
     covered: set[int] = set()
     for face in faces:
         covered |= face.codepoints
-    return sorted({ch for ch in text if ord(ch) not in covered and needs_glyph(ch)})
+    return sorted(ch for ch in set(text) if ord(ch) not in covered and needs_glyph(ch))
 
 
 def matching_face(faces: Sequence[FontFace], families: Sequence[str], weight: int, style: str) -> FontFace | None:

@@ -187,7 +187,7 @@ def accessibility(book: model.Book, labels: Mapping[str, str], print_pages: bool
 def check_subsets(data: bytes, faces: Sequence[FontFace], characters: str) -> list[Diagnostic]:
     """Each font subset in the finished EPUB still has every character of the text its full face had."""
     found = []
-    wanted = {ord(ch) for ch in characters if needs_glyph(ch)}
+    wanted = {ord(ch) for ch in set(characters) if needs_glyph(ch)}
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for face in faces:
             subset = TTFont(io.BytesIO(archive.read(f"EPUB/fonts/{face.file_name}")), lazy=True)

@@ -210,6 +210,8 @@ def _score(line: str, encoding: LegacyEncoding) -> Detection | None:
 
 def _vntimeh_case(word: str) -> bool:
     """Capitals with lower-case accented letters ("DòNG"): typed for a .VnTimeH font, never real text."""
+    if word.islower():  # (most words: no capital at all)
+        return False
     ascii_letters = [ch for ch in word if ch.isascii() and ch.isalpha()]
     return len(ascii_letters) >= 2 and all(ch.isupper() for ch in ascii_letters) and any(
         not ch.isascii() and ch.islower() for ch in word)
