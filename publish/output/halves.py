@@ -10,8 +10,7 @@ contents, so with two cores the press PDF is made of three documents:
 - the second half, in a forked process: the title page (it sets the running head) and the other
   articles. When both are paginated, the first half's page count shifts the second half's page
   counters before its margin boxes (the folios) are laid out (see ``pdf._after_pagination``);
-- the front matter again, in the forked process once the second half is written, with the TOC's
-  page numbers written in as text.
+- the front matter again, last, here, with the TOC's page numbers written in as text.
 
 Each writes only the pages that go in the book: the first half from the blank pages that end its
 front matter to its empty article, the second half from its first article. A link whose target is in
@@ -48,10 +47,10 @@ from publish.output.pdf import Abandoned, Paginated
 # Measured with copies of the sample: 4 articles (27 pages) 0.78 s either way, 10 articles 1.2 s
 # split against 1.3 s (benchmarks/README.md).
 SPLIT_FROM = 40_000
-# The first half's share of the articles' text. The second half waits for the first half's page count
-# before it lays out its folios, then also lays out the front matter; this process then merges, and
-# the EPUB is packaged on the same two cores: 0.54 was the fastest of 0.40-0.58 on 100 articles.
-FIRST_SHARE = 0.54
+# The first half's share of the articles' text. This process also lays out the front matter again
+# and merges; the second half waits for the first half's page count before it lays out its folios;
+# the EPUB is packaged on the same two cores: 0.45 was among the fastest of 0.40-0.58 on 100 articles.
+FIRST_SHARE = 0.45
 PLACEHOLDER = "000"  # the TOC's page numbers in the first half, before they are known
 
 _TOC_NUMBER = re.compile(r"target-counter\(\s*attr\(\s*href\s*\)\s*,\s*page\s*\)")
@@ -120,40 +119,27 @@ def lay_out(chapter_ids: Sequence[str], first: int, book_html: BookHtml, css: st
             on_pages: Callable[[list[PageStart]], None], notes: list[Diagnostic]) -> list[Part]:
     """The front matter and both halves, for :func:`merged`.
 
-    ``first`` is the number of articles laid out here; the other process lays out the others, then
-    the front matter. ``on_pages`` gets the print page starts of the whole book once both halves are
-    laid out. Raises :class:`Abandoned` when the parts cannot be put together as one layout would have
-    made them.
+    ``first`` is the number of articles laid out here; the other process lays out the others.
+    ``on_pages`` gets the print page starts of the whole book once both halves are laid out. Raises
+    :class:`Abandoned` when the parts cannot be put together as one layout would have made them.
     """
     ours, theirs = multiprocessing.get_context("fork").Pipe()
     second_html = book_html(range(first, len(chapter_ids)), None, False)
-    later = parallel.start(partial(_second_half, theirs, second_html, css, render, book_html, chapter_ids[first:]),
-                           notes)
+    later = parallel.start(partial(_second_half, theirs, second_html, css, render, chapter_ids[first:]), notes)
     theirs.close()
     try:
         # The first half ends with an empty article: it opens a right-hand page, after a blank one
         # where the last article ends on a right-hand page, as the second half's first article would.
         first_html = book_html(range(first), {f"#{chapter_id}": PLACEHOLDER for chapter_id in chapter_ids}, True)
-        laid = _Laid()
+        laid, heard = _Laid(), []
 
         def stopped() -> None:
             """The other process has stopped: raise what stopped it."""
             later.result()
             raise RuntimeError("the second half's layout stopped without saying why")
 
-        def first_paginated(pages: list[Any], context: Any) -> None:
-            openings = _openings(pages, chapter_ids[:first])
-            # Kept from the blank pages before the first article: the front matter is laid out again.
-            laid.kept_from = next((index + 1 for index in reversed(range(openings[chapter_ids[0]]))
-                                   if not pages[index].page_type.blank), 0)
-            folios = {f"#{chapter_id}": str(index + 1) for chapter_id, index in openings.items()}
-            try:  # the second half's page numbers start after these pages (not the empty article's)
-                ours.send((len(pages) - 1, folios))
-            except OSError:
-                stopped()
-
-        def first_laid_out(document: Any) -> Any:
-            laid.starts = page_starts(document)
+        def hear() -> None:
+            """The second half's page starts and article page numbers: the EPUB can begin."""
             try:
                 message = ours.recv()
             except EOFError:
@@ -163,36 +149,61 @@ def lay_out(chapter_ids: Sequence[str], first: int, book_html: BookHtml, css: st
             if message[0] == "abandoned":
                 raise Abandoned(message[1])
             laid.starts += message[1]
+            laid.folios.update(message[2])
+            heard.append(True)
             on_pages(laid.starts)
+
+        def first_paginated(pages: list[Any], context: Any) -> None:
+            openings = _openings(pages, chapter_ids[:first])
+            # Kept from the blank pages before the first article: the front matter is laid out again.
+            laid.kept_from = next((index + 1 for index in reversed(range(openings[chapter_ids[0]]))
+                                   if not pages[index].page_type.blank), 0)
+            laid.folios = {f"#{chapter_id}": str(index + 1) for chapter_id, index in openings.items()}
+            try:  # the second half's page numbers start after these pages (not the empty article's)
+                ours.send(len(pages) - 1)
+            except OSError:
+                stopped()
+
+        def first_laid_out(document: Any) -> Any:
+            laid.starts = page_starts(document)
+            if ours.poll():  # (else this half is written first)
+                hear()
             written, laid.stand_ins = _kept(document, range(laid.kept_from, len(document.pages) - 1))
             return written
 
         first_data = render(first_html, _LEADER.sub(r"\1", css), first_laid_out, first_paginated, True)
-        second, front, front_starts = later.result()
+        if not heard:
+            hear()
+        front = _Laid()
+
+        def front_laid_out(document: Any) -> Any:
+            front.starts = page_starts(document)
+            written, front.stand_ins = _kept(document, range(len(document.pages)))
+            return written
+
+        front_data = render(book_html(range(0), laid.folios, False), css, front_laid_out, None, False)
+        if front.starts != [start for start in laid.starts if start.page <= laid.kept_from]:
+            raise Abandoned("the front matter came out differently with its page numbers written in")
+        second: Part = later.result()
     except BaseException:
         later.cancel()
         raise
     finally:
         ours.close()
-    if front_starts != [start for start in laid.starts if start.page <= laid.kept_from]:
-        raise Abandoned("the front matter came out differently with its page numbers written in")
-    return [front, (first_data, laid.stand_ins), second]
+    return [(front_data, front.stand_ins), (first_data, laid.stand_ins), second]
 
 
-def _second_half(conn: Any, html: str, css: str, render: Render, book_html: BookHtml,
-                 chapter_ids: Sequence[str]) -> tuple[Part, Part, list[PageStart]]:
-    """(In the forked process.) The second half, its folios shifted by the first half's pages; then the
-    front matter with the TOC's page numbers, and where its pages start (to check it)."""
+def _second_half(conn: Any, html: str, css: str, render: Render, chapter_ids: Sequence[str]) -> Part:
+    """(In the forked process.) The second half, its folios shifted by the first half's pages."""
     laid = _Laid()
 
     def paginated(pages: list[Any], context: Any) -> None:
         openings = _openings(pages, chapter_ids)
-        laid.kept_from = openings[chapter_ids[0]]
-        length, laid.folios = conn.recv()
+        laid.kept_from, length = openings[chapter_ids[0]], conn.recv()
         if laid.kept_from % 2 or length % 2:  # both must be even for the page sides to stay as they are
             raise Abandoned("the articles do not open on right-hand pages")
         laid.offset = length - laid.kept_from
-        laid.folios.update({f"#{chapter_id}": str(index + 1 + laid.offset) for chapter_id, index in openings.items()})
+        laid.folios = {f"#{chapter_id}": str(index + 1 + laid.offset) for chapter_id, index in openings.items()}
         for _, _, _, state, _ in context.page_maker:  # (resume at, next page, right page, state, remake)
             counters = state[1]
             if "page" in counters:
@@ -201,31 +212,23 @@ def _second_half(conn: Any, html: str, css: str, render: Render, book_html: Book
     def laid_out(document: Any) -> Any:
         starts = [replace(start, page=start.page + laid.offset) for start in page_starts(document)
                   if start.page > laid.kept_from]
-        conn.send(("laid out", starts))
+        conn.send(("laid out", starts, laid.folios))
         written, laid.stand_ins = _kept(document, range(laid.kept_from, len(document.pages)))
-        return written
-
-    front = _Laid()
-
-    def front_laid_out(document: Any) -> Any:
-        front.starts = page_starts(document)
-        written, front.stand_ins = _kept(document, range(len(document.pages)))
         return written
 
     try:
         data = render(html, css, laid_out, paginated, False)
-        front_data = render(book_html(range(0), laid.folios, False), css, front_laid_out, None, False)
     except Abandoned as exc:
         with suppress(OSError):  # the first half may have stopped already
             conn.send(("abandoned", str(exc)))
-        return (b"", frozenset()), (b"", frozenset()), []
+        return b"", frozenset()
     except BaseException:
         with suppress(OSError):
             conn.send(("failed",))
         raise
     finally:
         conn.close()
-    return (data, laid.stand_ins), (front_data, front.stand_ins), front.starts
+    return data, laid.stand_ins
 
 
 def _kept(document: Any, kept: range) -> tuple[Any, frozenset[str]]:
