@@ -12,7 +12,9 @@ import datetime
 import io
 import logging
 import mimetypes
+import multiprocessing.util
 import os
+import shutil
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -185,6 +187,15 @@ def _after_pagination(hook: Paginated | None) -> Iterator[None]:
         weasyprint.document.layout_document, weasyprint.layout.make_all_pages = layout_document, make_all_pages
 
 
+def _remove_at_exit(font_config: Any) -> None:
+    """Remove the folder where WeasyPrint put the ``@font-face`` files when ``font_config`` goes, or at
+    the latest when the process ends. WeasyPrint removes it in ``__del__``, which never runs in a forked
+    process (multiprocessing ends them with ``os._exit``): every screen PDF left 3 MB in /tmp."""
+    folder = getattr(font_config, "_folder", None)
+    if folder is not None:
+        multiprocessing.util.Finalize(font_config, shutil.rmtree, args=(str(folder), True), exitpriority=0)
+
+
 class _Collect(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
@@ -257,6 +268,7 @@ def render_pdf(
             if stylesheet is None:
                 stylesheet = CSS(string=css, base_url=virtual_url("styles"), url_fetcher=fetcher,
                                  font_config=font_config, color_profiles=color_profiles)
+                _remove_at_exit(font_config)
                 if styles is not None:
                     styles.clear()
                     styles[css] = (fetcher, font_config, color_profiles, stylesheet)
