@@ -1,5 +1,5 @@
 """``python -m publish``."""
 
-from publish.cli import main
+from publish.cli import run
 
-main()
+run()

@@ -7,7 +7,10 @@ Exit codes: 0 success; 1 the build finished but ``--strict`` found warnings; 2 c
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import gc
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -36,6 +39,28 @@ def echo_diagnostic(diagnostic: Diagnostic) -> None:
     click.secho(head, fg=_COLOURS[diagnostic.severity], err=True)
     if rest:
         click.echo(rest, err=True)
+
+
+def run() -> NoReturn:
+    """The ``publish`` command as installed: :func:`main`, then the process ends without Python's
+    teardown, which collects every object left. After a book's layout those are hundreds of thousands
+    of objects in reference cycles: 0.1 s after the sample and 0.2-0.4 s after 600 pages, spent when
+    every file is written and closed. The exit handlers still run (temporary folders, logging), and
+    the standard streams are flushed."""
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            code = exc.code or 0
+        else:  # as Python does with a message
+            print(exc.code, file=sys.stderr)
+            code = 1
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe ('publish lint | head')
+            stream.flush()
+    os._exit(code)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -96,3 +99,28 @@ def test_lint_fix_converts_then_lints(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "fixed[T009]" in result.output and "VNI" in result.output
     assert chapter.read_text(encoding="utf-8").endswith("\nCộng hòa xã hội chủ nghĩa Việt Nam\n")
+
+
+def test_the_installed_command_exits_with_the_code_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    """`publish` (publish.cli:run) ends the process without Python's teardown: the exit code, the
+    messages and the files must be those of a normal exit, and WeasyPrint's temporary fonts removed."""
+    temporary = Path(tempfile.gettempdir())
+    before = set(temporary.glob("weasyprint-*"))
+    root = copy_sample(tmp_path / "sample")
+    command = [sys.executable, "-m", "publish", "build", "--force", "--outputs", "epub,print", str(root)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "wrote" in done.stdout and "warning(s)" in done.stdout and "T002" in done.stderr
+    assert sorted(path.suffix for path in (root / "dist").iterdir()) == [".epub", ".pdf"]
+    assert set(temporary.glob("weasyprint-*")) == before
+
+    lint = subprocess.run([sys.executable, "-m", "publish", "lint", str(root)], capture_output=True, text=True,
+                          timeout=60)
+    assert lint.returncode == 0 and "T002" in lint.stderr and "warning(s)" in lint.stdout
+
+    missing = subprocess.run([sys.executable, "-m", "publish", "build", str(tmp_path / "none")],
+                             capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 3 and "C001" in missing.stderr
+    usage = subprocess.run([sys.executable, "-m", "publish", "build", "--outputs", "bogus", str(root)],
+                           capture_output=True, text=True, timeout=60)
+    assert usage.returncode == 2 and "unknown output(s) bogus" in usage.stderr
