@@ -42,6 +42,7 @@ def collection(root: Path) -> Path:
     files: dict[str, str | bytes] = dict(BOOK)
     for number in range(4, 8):
         files[f"manuscript/0{number}-mau.md"] = ARTICLE
+
     write_project(root, files)
     shutil.copytree(REPO / "manuscript" / "images", root / "manuscript" / "images", dirs_exist_ok=True)
     return root
@@ -107,6 +108,10 @@ def test_the_split_book_is_the_book_one_layout_makes(tmp_path: Path, monkeypatch
     assert len(pages) > 20
     assert split_pages == pages  # every page, its folio and running head, and the TOC's numbers
     split_structure, whole_structure = structure(split_pdf), structure(whole)
+    # The TOC's links (the only ones between parts: a manuscript cannot link to another article) lead
+    # from the front matter to both halves.
+    links = {link[1] for _, page_links in split_structure["pages"] for link in page_links}
+    assert {f"ch0{number}" for number in range(1, 8)} <= links
     for key, value in whole_structure.items():
         if key == "pages":
             for number, (split_page, page) in enumerate(zip(split_structure[key], value, strict=True), start=1):
