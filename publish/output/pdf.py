@@ -176,6 +176,9 @@ def _after_pagination(hook: Paginated | None) -> Iterator[None]:
         first = next(pages, None)
         if first is None:
             return
+        from weasyprint.formatting_structure.boxes import MarginBox
+        if not made or any(isinstance(box, MarginBox) for page in made[1:2] for box in page.children):
+            raise Abandoned("this WeasyPrint does not paginate before it lays out the page margins")
         hook(list(made), args[2])
         yield first
         yield from pages
