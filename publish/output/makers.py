@@ -132,14 +132,12 @@ def press_pdf(context: Context, name: str, on_pages: Callable[[list[PageStart]],
         engine.load()
         made = {photo: future.result() for photo, future in converting.items()}
 
-    styles: dict[str, Any] = {}  # the front matter of a split book is laid out with the first half's
-
     def render(html: str, css: str, on_layout: Callable[[Any], Any] | None = None,
                paginated: pdf.Paginated | None = None, progress: bool = True) -> bytes:
         data, notes = pdf.render_pdf(
             html, css, context.roots, context.faces, book.modified, name, context.locate, pdf.Variant("pdf/x-4"),
             made, on_layout, (lambda page: context.progress(f"press PDF: page {page}")) if progress else None,
-            paginated, styles)
+            paginated)
         context.found.extend(notes)
         return data
 

@@ -242,7 +242,7 @@ def render_pdf(
     html: str, css: str, roots: Mapping[str, Path], faces: Sequence[FontFace], moment: datetime.datetime,
     pdf_path: str, locate: Locate, variant: Variant = Variant(), memory: Mapping[str, bytes] | None = None,
     on_layout: Callable[[Any], Any] | None = None, progress: Callable[[int], None] | None = None,
-    paginated: Paginated | None = None, styles: dict[str, Any] | None = None,
+    paginated: Paginated | None = None,
 ) -> tuple[bytes, list[Diagnostic]]:
     """Lay out ``html`` and return the checked PDF bytes.
 
@@ -251,30 +251,23 @@ def render_pdf(
     the CSS relative to the styles folder. Between layout and writing, every character laid out is
     checked against the face that sets it (``locate`` says where a character first appears in the
     sources) and ``on_layout`` sees the laid-out document (and may return another to write, with fewer
-    pages). ``paginated`` sees the pages as soon as they
-    are all made (see :func:`_after_pagination`). Given ``styles``, the parsed stylesheet and its loaded
-    fonts are kept there for the next document laid out with the same ``css`` (and the same roots).
+    pages). ``paginated`` sees the pages as soon as they are all made (see :func:`_after_pagination`).
     """
     engine.load()
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import FatalURLFetchingError
 
-    kept = styles.get(css) if styles is not None else None
-    if kept is None:
-        kept = (_fetcher_class()(roots, memory or {}), FontConfiguration(), {}, None)
-    fetcher, font_config, color_profiles, stylesheet = kept
+    fetcher = _fetcher_class()(roots, memory or {})
+    font_config = FontConfiguration()
+    color_profiles: dict[str, Any] = {}
     found: list[Diagnostic] = []
     with _captured_warnings() as log, _source_date_epoch(moment), _pages_laid_out(progress), \
             _after_pagination(paginated):
         try:
-            if stylesheet is None:
-                stylesheet = CSS(string=css, base_url=virtual_url("styles"), url_fetcher=fetcher,
-                                 font_config=font_config, color_profiles=color_profiles)
-                _remove_at_exit(font_config)
-                if styles is not None:
-                    styles.clear()
-                    styles[css] = (fetcher, font_config, color_profiles, stylesheet)
+            stylesheet = CSS(string=css, base_url=virtual_url("styles"), url_fetcher=fetcher, font_config=font_config,
+                             color_profiles=color_profiles)
+            _remove_at_exit(font_config)
             document = HTML(string=html, base_url=virtual_url("project"), url_fetcher=fetcher).render(
                 stylesheets=[stylesheet], font_config=font_config, color_profiles=color_profiles,
                 pdf_tags=variant.tagged,
