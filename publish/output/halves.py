@@ -95,8 +95,8 @@ def first_half(sizes: Sequence[int]) -> int | None:
 
 
 # Lays out one document and writes the one ``on_layout`` returns (its pages kept):
-# (html, css, on_layout, paginated, with progress) -> PDF bytes.
-Render = Callable[[str, str, Callable[[Any], Any], "Paginated | None", bool], bytes]
+# (html, css, on_layout, paginated, what the progress of its pages is shown as or "") -> PDF bytes.
+Render = Callable[[str, str, Callable[[Any], Any], "Paginated | None", str], bytes]
 # The book's HTML: (the articles in it, the TOC's page numbers by href or None for no TOC, whether an
 # empty article closes it).
 BookHtml = Callable[[range, "dict[str, str] | None", bool], str]
@@ -171,7 +171,8 @@ def lay_out(chapter_ids: Sequence[str], first: int, book_html: BookHtml, css: st
             written, laid.stand_ins = _kept(document, range(laid.kept_from, len(document.pages) - 1))
             return written
 
-        first_data = render(first_html, _LEADER.sub(r"\1", css), first_laid_out, first_paginated, True)
+        first_data = render(first_html, _LEADER.sub(r"\1", css), first_laid_out, first_paginated,
+                            f"press PDF, first half (articles 1-{first})")
         if not heard:
             hear()
         front = _Laid()
@@ -181,7 +182,8 @@ def lay_out(chapter_ids: Sequence[str], first: int, book_html: BookHtml, css: st
             written, front.stand_ins = _kept(document, range(len(document.pages)))
             return written
 
-        front_data = render(book_html(range(0), laid.folios, False), css, front_laid_out, None, False)
+        front_html = book_html(range(0), laid.folios, False)
+        front_data = render(front_html, css, front_laid_out, None, "press PDF, front matter")
         if front.starts != [start for start in laid.starts if start.page <= laid.kept_from]:
             raise Abandoned("the front matter came out differently with its page numbers written in")
         second: Part = later.result()
@@ -217,7 +219,7 @@ def _second_half(conn: Any, html: str, css: str, render: Render, chapter_ids: Se
         return written
 
     try:
-        data = render(html, css, laid_out, paginated, False)
+        data = render(html, css, laid_out, paginated, "")  # (the first half shows its progress)
     except Abandoned as exc:
         with suppress(OSError):  # the first half may have stopped already
             conn.send(("abandoned", str(exc)))

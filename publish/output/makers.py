@@ -133,10 +133,10 @@ def press_pdf(context: Context, name: str, on_pages: Callable[[list[PageStart]],
         made = {photo: future.result() for photo, future in converting.items()}
 
     def render(html: str, css: str, on_layout: Callable[[Any], Any] | None = None,
-               paginated: pdf.Paginated | None = None, progress: bool = True) -> bytes:
+               paginated: pdf.Paginated | None = None, progress: str = "press PDF") -> bytes:
         data, notes = pdf.render_pdf(
             html, css, context.roots, context.faces, book.modified, name, context.locate, pdf.Variant("pdf/x-4"),
-            made, on_layout, (lambda page: context.progress(f"press PDF: page {page}")) if progress else None,
+            made, on_layout, (lambda page: context.progress(f"{progress}: page {page}")) if progress else None,
             paginated)
         context.found.extend(notes)
         return data
@@ -160,7 +160,7 @@ def _press_halves(context: Context, media_url: Callable[[model.Image], str], css
     first = halves.first_half([len(context.renderer.article(chapter, media_url)) for chapter in book.chapters])
     if split_css is None or first is None:
         return None
-    context.progress("press PDF: laid out in two halves")
+    context.progress("press PDF: laid out in two halves, one per core")
     before = len(context.found)
     try:
         parts = halves.lay_out([chapter.id for chapter in book.chapters], first,
