@@ -127,8 +127,9 @@ def test_the_split_book_is_reproducible(tmp_path: Path, monkeypatch: pytest.Monk
     assert first[:2] == second[:2]
 
 
+@pytest.mark.parametrize("fork", [True, False])
 def test_a_front_matter_that_comes_out_differently_lays_the_book_out_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fork: bool,
 ) -> None:
     """When the front matter laid out with its real page numbers does not break into pages as the
     first half's did (a TOC line that wraps with "000" but not with "7"), the first half's page
@@ -145,14 +146,19 @@ def test_a_front_matter_that_comes_out_differently_lays_the_book_out_again(
         return starts
 
     monkeypatch.setattr(halves, "page_starts", moved)
+    monkeypatch.setattr(parallel, "can_fork", lambda: fork)
     split_epub, split_pdf, done = build(root, monkeypatch, split=True)
     assert done == ["abandoned"]
     assert split_pdf == whole
     assert split_epub == epub  # the EPUB begun with the halves' page markers was made again
 
 
-def test_an_error_in_the_second_half_stops_the_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("fork", [True, False])
+def test_an_error_in_the_second_half_stops_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fork: bool,
+) -> None:
     root = collection(tmp_path / "book")
+    monkeypatch.setattr(parallel, "can_fork", lambda: fork)
 
     def failing(*args: Any, **kwargs: Any) -> Any:
         raise RenderError([rules.PDF_RENDER_FAILED("WeasyPrint failed: in the second half", Location("dist/x.pdf"))])
@@ -189,17 +195,20 @@ def test_the_toc_reads_its_numbers_from_the_page_laid_out_elsewhere() -> None:
     assert halves.splittable(TOC) == '.toc a::after { content: leader(".") attr(data-folio); }'
 
 
-def test_beside_the_screen_pdf_the_press_pdf_is_laid_out_in_one_process(
+def test_the_split_book_does_not_depend_on_the_machine_or_the_other_outputs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The screen PDF is laid out on the other core from the start: halves would only add work there."""
+    """Two cores or one, fork or not, with the screen PDF or without: the same press PDF and EPUB."""
     root = collection(tmp_path / "book")
-    monkeypatch.setattr(halves, "SPLIT_FROM", 0)
-    calls: list[int] = []
-    monkeypatch.setattr(halves, "lay_out", lambda *args, **kwargs: calls.append(1) or LAY_OUT(*args, **kwargs))
+    epub, press, done = build(root, monkeypatch, split=True)
+    monkeypatch.setattr(parallel, "can_fork", lambda: False)  # one core, or macOS and Windows
+    alone_epub, alone_press, alone_done = build(root, monkeypatch, split=True)
+    assert done == alone_done == ["merged"]
+    assert (alone_epub, alone_press) == (epub, press)
+
+    monkeypatch.setattr(parallel, "can_fork", lambda: True)
     result = publish.build(root, environ=ENV, outputs=("epub", "print", "screen"), force=True)
-    assert len(result.outputs) == 3
-    assert calls == []
+    assert [path.read_bytes() for path in result.outputs[:2]] == [epub, press]
 
 
 @pytest.mark.parametrize("extra", [

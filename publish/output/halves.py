@@ -28,6 +28,7 @@ import io
 import multiprocessing
 import re
 import warnings
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field, replace
@@ -116,17 +117,26 @@ class _Laid:
 
 
 def lay_out(chapter_ids: Sequence[str], first: int, book_html: BookHtml, css: str, render: Render,
-            on_pages: Callable[[list[PageStart]], None], notes: list[Diagnostic]) -> list[Part]:
+            on_pages: Callable[[list[PageStart]], None], notes: list[Diagnostic], fork: bool = True) -> list[Part]:
     """The front matter and both halves, for :func:`merged`.
 
-    ``first`` is the number of articles laid out here; the other process lays out the others.
+    ``first`` is the number of articles laid out here; a forked process lays out the others, or this
+    one does after the first half (without ``fork``, or where forking is not possible): the parts are
+    the same.
     ``on_pages`` gets the print page starts of the whole book once both halves are laid out. Raises
     :class:`Abandoned` when the parts cannot be put together as one layout would have made them.
     """
-    ours, theirs = multiprocessing.get_context("fork").Pipe()
     second_html = book_html(range(first, len(chapter_ids)), None, False)
-    later = parallel.start(partial(_second_half, theirs, second_html, css, render, chapter_ids[first:]), notes)
-    theirs.close()
+    forked = fork and parallel.can_fork()
+    ours: Any
+    theirs: Any
+    if forked:
+        ours, theirs = multiprocessing.get_context("fork").Pipe()
+        later = parallel.start(partial(_second_half, theirs, second_html, css, render, chapter_ids[first:]), notes)
+        theirs.close()
+    else:  # the same parts, one after the other: the book must not depend on the machine it is made on
+        ours, theirs = _Channel.pair()
+        later = parallel.Later(partial(_second_half, theirs, second_html, css, render, chapter_ids[first:]))
     try:
         # The first half ends with an empty article: it opens a right-hand page, after a blank one
         # where the last article ends on a right-hand page, as the second half's first article would.
@@ -173,6 +183,7 @@ def lay_out(chapter_ids: Sequence[str], first: int, book_html: BookHtml, css: st
 
         first_data = render(first_html, _LEADER.sub(r"\1", css), first_laid_out, first_paginated,
                             f"press PDF, first half (articles 1-{first})")
+        second: Part = (b"", frozenset()) if forked else later.result()  # (here, now that it can)
         if not heard:
             hear()
         front = _Laid()
@@ -186,13 +197,40 @@ def lay_out(chapter_ids: Sequence[str], first: int, book_html: BookHtml, css: st
         front_data = render(front_html, css, front_laid_out, None, "press PDF, front matter")
         if front.starts != [start for start in laid.starts if start.page <= laid.kept_from]:
             raise Abandoned("the front matter came out differently with its page numbers written in")
-        second: Part = later.result()
+        if forked:
+            second = later.result()
     except BaseException:
         later.cancel()
         raise
     finally:
         ours.close()
     return [(front_data, front.stand_ins), (first_data, laid.stand_ins), second]
+
+
+class _Channel:
+    """One end of an in-process pipe, where the halves are laid out one after the other."""
+
+    def __init__(self, inbox: deque[Any], outbox: deque[Any]) -> None:
+        self.inbox, self.outbox = inbox, outbox
+
+    @staticmethod
+    def pair() -> tuple[_Channel, _Channel]:
+        one, other = deque[Any](), deque[Any]()
+        return _Channel(one, other), _Channel(other, one)
+
+    def send(self, message: Any) -> None:
+        self.outbox.append(message)
+
+    def recv(self) -> Any:
+        if not self.inbox:
+            raise EOFError  # as a pipe whose other end is closed
+        return self.inbox.popleft()
+
+    def poll(self) -> bool:
+        return bool(self.inbox)
+
+    def close(self) -> None:
+        pass
 
 
 def _second_half(conn: Any, html: str, css: str, render: Render, chapter_ids: Sequence[str]) -> Part:

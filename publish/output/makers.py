@@ -20,7 +20,7 @@ from publish.cache import Cache, code_fingerprint
 from publish.diagnostics import Diagnostic, Location
 from publish.errors import RenderError, ResourceError
 from publish.fonts import FontFace
-from publish.output import engine, epub, halves, parallel, pdf, press
+from publish.output import engine, epub, halves, pdf, press
 from publish.output.cover import generate_cover
 from publish.output.pagination import PageStart, page_starts
 from publish.project import Project
@@ -106,8 +106,10 @@ def _book_html(context: Context, media_url: Callable[[model.Image], str], articl
 def press_pdf(context: Context, name: str, on_pages: Callable[[list[PageStart]], None], alone: bool = True) -> bytes:
     """The press PDF: declared PDF/X-4, CMYK through the output profile, bleed and marks.
 
-    ``alone``: no other layout (the screen PDF's) runs beside this one, so that a big collection is laid
-    out in two processes (:mod:`halves`); beside another, the split would only add work to the same cores.
+    A big collection is laid out in two halves (:mod:`halves`): on two cores where there are and the
+    press PDF is laid out ``alone``, one after the other beside another layout (the screen PDF's, which
+    takes the second core). Whether it is split depends only on the book, never on the machine or the
+    other outputs: the same manuscript always gives the same file.
     """
     book, project = context.book, context.project
     profile = press_profile(context)
@@ -141,7 +143,7 @@ def press_pdf(context: Context, name: str, on_pages: Callable[[list[PageStart]],
         context.found.extend(notes)
         return data
 
-    data = _press_halves(context, media_url, css, render, on_pages, profile) if alone and parallel.can_fork() else None
+    data = _press_halves(context, media_url, css, render, on_pages, profile, alone)
     if data is None:
         whole = render(_book_html(context, media_url), css, lambda document: on_pages(page_starts(document)))
         data = press.finish(whole, profile, f"{context.identifier}#print")
@@ -152,7 +154,8 @@ def press_pdf(context: Context, name: str, on_pages: Callable[[list[PageStart]],
 
 
 def _press_halves(context: Context, media_url: Callable[[model.Image], str], css: str, render: halves.Render,
-                  on_pages: Callable[[list[PageStart]], None], profile: press.PressProfile) -> bytes | None:
+                  on_pages: Callable[[list[PageStart]], None], profile: press.PressProfile,
+                  fork: bool) -> bytes | None:
     """The press PDF laid out in two processes (:mod:`halves`), or None where one layout is better or
     the halves could not be put together."""
     book = context.book
@@ -160,11 +163,12 @@ def _press_halves(context: Context, media_url: Callable[[model.Image], str], css
     first = halves.first_half([len(context.renderer.article(chapter, media_url)) for chapter in book.chapters])
     if split_css is None or first is None:
         return None
-    context.progress("press PDF: laid out in two halves, one per core")
+    context.progress("press PDF: laid out in two halves")
     before = len(context.found)
     try:
         parts = halves.lay_out([chapter.id for chapter in book.chapters], first,
-                               partial(_book_html, context, media_url), split_css, render, on_pages, context.found)
+                               partial(_book_html, context, media_url), split_css, render, on_pages, context.found,
+                               fork)
     except pdf.Abandoned as exc:
         del context.found[before:]
         context.progress(f"press PDF: laid out again in one piece ({exc})")
