@@ -122,21 +122,22 @@ def lay_out(chapter_ids: Sequence[str], first: int, book_html: BookHtml, css: st
 
     ``first`` is the number of articles laid out here; a forked process lays out the others, or this
     one does after the first half (without ``fork``, or where forking is not possible): the parts are
-    the same.
-    ``on_pages`` gets the print page starts of the whole book once both halves are laid out. Raises
-    :class:`Abandoned` when the parts cannot be put together as one layout would have made them.
+    the same. ``on_pages`` gets the print page starts of the whole book once both halves are laid out.
+    Raises :class:`Abandoned` when the parts cannot be put together as one layout would have made them.
     """
     second_html = book_html(range(first, len(chapter_ids)), None, False)
     forked = fork and parallel.can_fork()
     ours: Any
     theirs: Any
-    if forked:
+    if forked:  # (its progress would mix with this one's on the terminal)
         ours, theirs = multiprocessing.get_context("fork").Pipe()
-        later = parallel.start(partial(_second_half, theirs, second_html, css, render, chapter_ids[first:]), notes)
+        second_half = partial(_second_half, theirs, second_html, css, render, chapter_ids[first:], "")
+        later = parallel.start(second_half, notes)
         theirs.close()
     else:  # the same parts, one after the other: the book must not depend on the machine it is made on
         ours, theirs = _Channel.pair()
-        later = parallel.Later(partial(_second_half, theirs, second_html, css, render, chapter_ids[first:]))
+        label = f"press PDF, second half (articles {first + 1}-{len(chapter_ids)})"
+        later = parallel.Later(partial(_second_half, theirs, second_html, css, render, chapter_ids[first:], label))
     try:
         # The first half ends with an empty article: it opens a right-hand page, after a blank one
         # where the last article ends on a right-hand page, as the second half's first article would.
@@ -233,8 +234,9 @@ class _Channel:
         pass
 
 
-def _second_half(conn: Any, html: str, css: str, render: Render, chapter_ids: Sequence[str]) -> Part:
-    """(In the forked process.) The second half, its folios shifted by the first half's pages."""
+def _second_half(conn: Any, html: str, css: str, render: Render, chapter_ids: Sequence[str], progress: str) -> Part:
+    """The second half (in the forked process, or after the first), its folios shifted by the first
+    half's pages."""
     laid = _Laid()
 
     def paginated(pages: list[Any], context: Any) -> None:
@@ -257,7 +259,7 @@ def _second_half(conn: Any, html: str, css: str, render: Render, chapter_ids: Se
         return written
 
     try:
-        data = render(html, css, laid_out, paginated, "")  # (the first half shows its progress)
+        data = render(html, css, laid_out, paginated, progress)
     except Abandoned as exc:
         with suppress(OSError):  # the first half may have stopped already
             conn.send(("abandoned", str(exc)))
