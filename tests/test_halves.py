@@ -8,9 +8,11 @@ page boxes, the photos, and the EPUB (whose print page markers come from the pre
 
 from __future__ import annotations
 
+import gc
 import io
 import shutil
 import sys
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,7 @@ def forking(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "can_fork", lambda: True)
 
 LAY_OUT = halves.lay_out
+TEMPORARY = Path(tempfile.gettempdir())  # where WeasyPrint copies the @font-face files of each layout
 ARTICLE = (REPO / "manuscript" / "01-chu-trong-xay-dung-doi-ngu-can-bo.md").read_text(encoding="utf-8")
 
 
@@ -147,8 +150,11 @@ def test_a_front_matter_that_comes_out_differently_lays_the_book_out_again(
 
     monkeypatch.setattr(halves, "page_starts", moved)
     monkeypatch.setattr(parallel, "can_fork", lambda: fork)
+    before = set(TEMPORARY.glob("weasyprint-*"))
     split_epub, split_pdf, done = build(root, monkeypatch, split=True)
     assert done == ["abandoned"]
+    gc.collect()  # (this process's layouts, in reference cycles)
+    assert set(TEMPORARY.glob("weasyprint-*")) - before == set()  # the second half, stopped, cleaned up
     assert split_pdf == whole
     assert split_epub == epub  # the EPUB begun with the halves' page markers was made again
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable
@@ -74,10 +75,19 @@ def start(work: Callable[[], T], notes: list[Diagnostic]) -> Later[T]:
     return Later(result, cancel)
 
 
+def _stop(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
 def _child(work: Callable[[], Any], sender: Any, notes: list[Diagnostic], before: int) -> None:
+    # Stopped by :meth:`Later.cancel`, the process still runs its exit handlers (multiprocessing runs
+    # them on SystemExit): a layout's temporary font folder is removed (see pdf._remove_at_exit).
+    signal.signal(signal.SIGTERM, _stop)
     try:
         data = work()
         sender.send(("ok", data, notes[before:]))
+    except SystemExit:
+        raise
     except errors.PublishError as exc:
         sender.send(("error", (type(exc).__name__, list(exc.diagnostics)), notes[before:]))
     except BaseException as exc:  # a bug: the parent reports it as an internal error
