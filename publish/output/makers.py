@@ -156,12 +156,14 @@ def press_pdf(context: Context, name: str, on_pages: Callable[[list[PageStart]],
 def _press_halves(context: Context, media_url: Callable[[model.Image], str], css: str, render: halves.Render,
                   on_pages: Callable[[list[PageStart]], None], profile: press.PressProfile,
                   fork: bool) -> bytes | None:
-    """The press PDF laid out in two processes (:mod:`halves`), or None where one layout is better or
-    the halves could not be put together."""
+    """The press PDF laid out in two halves (:mod:`halves`), in two processes if ``fork``; None where one
+    layout is as fast or the halves could not be put together."""
     book = context.book
     split_css = halves.splittable(css) if book.is_collection else None
+    if split_css is None:
+        return None
     first = halves.first_half([len(context.renderer.article(chapter, media_url)) for chapter in book.chapters])
-    if split_css is None or first is None:
+    if first is None:
         return None
     context.progress("press PDF: laid out in two halves")
     before = len(context.found)

@@ -1,10 +1,11 @@
-"""An output made in a forked process while the others are made here.
+"""Work done in a forked process while the rest is done here.
 
 WeasyPrint lays out on one core; a book's press PDF and screen PDF do not depend on each other, and the
 EPUB needs only the press layout's page numbers, so on a machine with more than one core the screen PDF
-(from the start) and the EPUB (while the press PDF is written) are made in child processes (forked, so
-they start with everything already loaded and need nothing pickled but their result). Where ``fork`` is not safe
-(macOS, Windows) or there is one core, the work simply runs when its result is asked for.
+(from the start), the EPUB (once the press layout has fixed the page numbers) and the second half of a
+big press PDF (:mod:`publish.output.halves`) are made in child processes: forked, so they start with
+everything already loaded and need nothing pickled but their result. Where ``fork`` is not safe (macOS,
+Windows) or there is one core, the work simply runs when its result is asked for.
 """
 
 from __future__ import annotations
