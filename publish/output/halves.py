@@ -142,7 +142,7 @@ def lay_out(chapter_ids: Sequence[str], first: int, book_html: BookHtml, css: st
         # The first half ends with an empty article: it opens a right-hand page, after a blank one
         # where the last article ends on a right-hand page, as the second half's first article would.
         first_html = book_html(range(first), {f"#{chapter_id}": PLACEHOLDER for chapter_id in chapter_ids}, True)
-        laid, heard = _Laid(), []
+        laid, heard = _Laid(), False
 
         def stopped() -> None:
             """The other process has stopped: raise what stopped it."""
@@ -151,6 +151,7 @@ def lay_out(chapter_ids: Sequence[str], first: int, book_html: BookHtml, css: st
 
         def hear() -> None:
             """The second half's page starts and article page numbers: the EPUB can begin."""
+            nonlocal heard
             try:
                 message = ours.recv()
             except EOFError:
@@ -161,7 +162,7 @@ def lay_out(chapter_ids: Sequence[str], first: int, book_html: BookHtml, css: st
                 raise Abandoned(message[1])
             laid.starts += message[1]
             laid.folios.update(message[2])
-            heard.append(True)
+            heard = True
             on_pages(laid.starts)
 
         def first_paginated(pages: list[Any], context: Any) -> None:

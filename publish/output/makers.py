@@ -96,9 +96,8 @@ def _book_html(context: Context, media_url: Callable[[model.Image], str], articl
     """The book for WeasyPrint, or the part of it laid out in one process (see :mod:`halves`)."""
     book, renderer = context.book, context.renderer
     chapters = book.chapters if articles is None else [book.chapters[index] for index in articles]
-    toc = toc_entries(book, lambda chapter, fragment: f"#{fragment or chapter.id}") if book.is_collection else []
-    if articles is not None and folios is None:
-        toc = []
+    with_toc = book.is_collection and (articles is None or folios is not None)  # a second half has none
+    toc = toc_entries(book, lambda chapter, fragment: f"#{fragment or chapter.id}") if with_toc else []
     return renderer.pdf_book([renderer.article(chapter, media_url) for chapter in chapters], toc, VERSION,
                              folios, closing)
 
