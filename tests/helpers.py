@@ -20,8 +20,8 @@ MM = 72 / 25.4
 
 
 def squash(text: str) -> str:
-    """Collapse every run of white space (no-break spaces included) to one space."""
-    return re.sub(r"[\s\u00a0]+", " ", text).strip()
+    """Collapse every run of white space (no-break spaces included) to one space; drop word joiners."""
+    return re.sub(r"[\s\u00a0]+", " ", text.replace("\u2060", "")).strip()
 
 
 def epub_documents(path: Path) -> dict[str, etree._Element]:

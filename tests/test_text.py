@@ -7,7 +7,7 @@ import unicodedata
 
 import pytest
 
-from publish.text.dates import dateline_date, numeric_date
+from publish.text.dates import dateline_date, long_date, numeric_date
 from publish.text.normalize import TextSettings, mixed_tone_styles, normalize
 from publish.text.slug import fold_ascii, slugify
 from publish.text.syllables import ToneStyle, is_syllable, tone_style, with_tone_style
@@ -76,12 +76,25 @@ def test_numeric_date_follows_the_locale_order() -> None:
     assert numeric_date(datetime.date(2023, 6, 1), "fr") == "01/06/2023"
 
 
+@pytest.mark.parametrize(("day", "language", "expected"), [
+    (datetime.date(2024, 9, 2), "vi", "ngày 2 tháng 9 năm 2024"),  # not CLDR's "2 tháng 9, 2024"
+    (datetime.date(2023, 12, 31), "vi", "ngày 31 tháng 12 năm 2023"),
+    (datetime.date(2024, 1, 5), "vi-VN", "ngày 5 tháng 1 năm 2024"),
+    (datetime.date(2024, 9, 2), "en", "September 2, 2024"),
+    (datetime.date(2024, 9, 2), "fr", "2 septembre 2024"),
+    (datetime.date(2024, 9, 2), "xx", "September 2, 2024"),  # an unknown language falls back to English
+])
+def test_long_date(day: datetime.date, language: str, expected: str) -> None:
+    assert long_date(day, language) == expected
+
+
 @pytest.mark.parametrize(("source", "expected", "codes"), [
     ('Anh nói "xin chào".', "Anh nói “xin chào”.", ["T005", "T005"]),
     ("(\"trích\")", "(“trích”)", ["T005", "T005"]),
     ("O'Neil và 'dấu nháy đơn'", "O’Neil và ‘dấu nháy đơn’", ["T005", "T005", "T005"]),
-    ("nhiệm kỳ 2015 - 2020", "nhiệm kỳ 2015 – 2020", ["T006"]),
-    ("trang 10--12", "trang 10–12", ["T006"]),
+    ("nhiệm kỳ 2015 - 2020", "nhiệm kỳ 2015\u00a0–\u2060\u00a02020", ["T012", "T006"]),  # the range tied too
+    ("trang 10--12", "trang 10–\u206012", ["T012", "T006"]),
+    ("kinh tế - xã hội", "kinh tế – xã hội", ["T006"]),
     ("lời --- ngắt", "lời — ngắt", ["T006"]),
     ("hai  khoảng   trắng", "hai khoảng trắng", ["T004", "T004"]),
     ("LSO- Ngày 31/5, HĐND-UBND", "LSO- Ngày 31/5, HĐND-UBND", []),

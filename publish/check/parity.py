@@ -41,8 +41,13 @@ class Block:
         return text if len(text) <= 80 else text[:79] + "…"
 
 
+# Format characters the typography sets (a word joiner after a range's dash) that a PDF's text layer
+# drops: they are no letters, and the two files say the same words without them.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u2060\ufeff"))
+
+
 def words(text: str) -> list[str]:
-    return unicodedata.normalize("NFC", text).split()
+    return unicodedata.normalize("NFC", text).translate(_INVISIBLE).split()
 
 
 def epub_blocks(book: EpubFile) -> list[Block]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 LABELS: dict[str, dict[str, str]] = {
     "vi": {
         "toc": "Mục lục",
@@ -14,7 +16,10 @@ LABELS: dict[str, dict[str, str]] = {
         "back": "Quay lại chỗ đọc",
         "start": "Bắt đầu đọc",
         "publisher": "Nhà xuất bản",
-        "published": "Ngày phát hành",
+        # "Phát hành ngày 2 tháng 9 năm 2024": a Vietnamese colophon puts the date in words inside a phrase
+        # ("In xong và nộp lưu chiểu tháng 9 năm 2024"); "Ngày phát hành: ngày 2 …" would say "ngày" twice,
+        # and "02/09/2024" reads like a form field.
+        "published": "Phát hành",
         "identifier": "Mã định danh",
         "fonts": "Phông chữ",
         "summary": "Ấn phẩm có mục lục điều hướng và tiêu đề có cấu trúc, văn bản chỉnh được cỡ chữ.",
@@ -22,6 +27,7 @@ LABELS: dict[str, dict[str, str]] = {
         "summary_no_alt": " Một số hình ảnh chưa có văn bản thay thế.",
         "summary_pages": " Số trang của bản in được đánh dấu trong văn bản.",
         "page_list": "Số trang bản in",
+        "page": "trang",
     },
     "en": {
         "toc": "Contents",
@@ -42,9 +48,40 @@ LABELS: dict[str, dict[str, str]] = {
         "summary_no_alt": " Some images have no text alternative.",
         "summary_pages": " The page numbers of the print edition are marked in the text.",
         "page_list": "Print page numbers",
+        "page": "page",
     },
 }
 
 
 def labels_for(language: str) -> dict[str, str]:
     return LABELS.get(language.lower().split("-")[0], LABELS["en"])
+
+
+# Words a publisher's name may begin with; the colophon does not print the label before them again.
+PUBLISHER_WORDS = ("nhà xuất bản", "nxb", "publisher", "publishing house")
+_STANDARD_ID = re.compile(r"(?:urn:)?(isbn|issn|doi)[:\s]\s*(\S.*)", re.IGNORECASE)
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+
+
+def publisher_line(publisher: str, language: str) -> str:
+    """'Nhà xuất bản: Báo Lạng Sơn'; a name that already says what it is ('Nhà xuất bản Kim Đồng',
+    'NXB Trẻ', in any case) is printed alone."""
+    label = labels_for(language)["publisher"]
+    folded = publisher.casefold()
+    if any(re.match(rf"{re.escape(word)}(?!\w)", folded) for word in (label.casefold(), *PUBLISHER_WORDS)):
+        return publisher
+    return f"{label}: {publisher}"
+
+
+def identifier_line(identifier: str, language: str) -> str:
+    """The identifier as the colophon prints it: 'ISBN 978-604-…' for ``urn:isbn:978-604-…`` (ISSN and
+    DOI alike), the label and the value for another identifier the author gave, and nothing for a UUID:
+    publish derives one when none is given, and it names the file for reading systems, not the book
+    for readers."""
+    value = identifier.strip()
+    if not value or _UUID.search(value):
+        return ""
+    standard = _STANDARD_ID.fullmatch(value)
+    if standard is not None:
+        return f"{standard.group(1).upper()} {standard.group(2)}"
+    return f"{labels_for(language)['identifier']}: {value}"

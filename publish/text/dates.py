@@ -38,5 +38,12 @@ def dateline_date(day: datetime.date, language: str) -> str:
 
 
 def long_date(day: datetime.date, language: str) -> str:
+    """The date in words, as a sentence carries it: vi -> 'ngày 2 tháng 9 năm 2024', en -> 'September 2, 2024'.
+
+    CLDR's Vietnamese long date ('2 tháng 9, 2024') is not what Vietnamese text says: books, the press
+    and official documents write 'ngày … tháng … năm …', so that is built here. Other languages keep
+    Babel's."""
+    if language.lower().split("-")[0] == "vi":
+        return f"ngày {day.day} tháng {day.month} năm {day.year}"
     return str(format_date(day, "long", locale=_locale(language)))
 
