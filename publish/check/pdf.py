@@ -1,8 +1,9 @@
 """PDF preflight with pikepdf: the things a printer rejects a file for.
 
-Page boxes (TrimBox and BleedBox on every page, nested, of the size and bleed publish.yaml asks for),
-fonts (embedded, subset, among the declared faces, no ``.notdef`` glyph drawn), images (effective
-resolution at the size they are placed), document metadata, and no encryption.
+Page boxes (TrimBox and BleedBox on every page, nested in the MediaBox, which may be larger when the
+page carries a slug with crop marks, of the size and bleed publish.yaml asks for), no annotation on the
+printed area of the press PDF, fonts (embedded, subset, among the declared faces, no ``.notdef`` glyph
+drawn), images (effective resolution at the size they are placed), document metadata, and no encryption.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from publish.output.press import rgb_uses
 PT_PER_MM = 72 / 25.4
 TOLERANCE_PT = 0.5
 WARN_PPI, ERROR_PPI = 300, 150
-MAX_BLEED_PT = 10  # WeasyPrint caps the BleedBox 10 pt outside the trim
+MAX_BLEED_PT = 10  # WeasyPrint caps the BleedBox 10 pt outside the trim (publish.output.marks does not)
+PRINTER_ANNOTATIONS = ("/PrinterMark", "/TrapNet")  # the only annotations PDF/X allows on the printed area
+MAX_ANNOTATION_FINDINGS = 10
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ def preflight(path: Path, expect: Expectations) -> tuple[list[Diagnostic], str]:
             found.append(rules.PDF_ENCRYPTED("the PDF is encrypted", Location(label)))
         if role == "print":
             found += _boxes(pdf, label, expect.print)
+            found += _annotations(pdf, label)
             found += _press(data, pdf, label)
         else:
             found += _tags(pdf, label)
@@ -158,11 +162,45 @@ def _geometry(trim: tuple[float, ...], bleed: tuple[float, ...], settings: Print
         found.append(rules.PDF_GEOMETRY(
             f"the trim is {width / PT_PER_MM:.1f} × {height / PT_PER_MM:.1f} mm; publish.yaml asks for "
             f"{settings.trim[0]:g} × {settings.trim[1]:g} mm", where))
-    wanted = min(settings.bleed * PT_PER_MM, MAX_BLEED_PT)
-    least = min(trim[0] - bleed[0], trim[1] - bleed[1], bleed[2] - trim[2], bleed[3] - trim[3])
-    if least < wanted - TOLERANCE_PT:
+    # The bleed on each side: publish.yaml's exactly (as publish.output.marks writes it), or WeasyPrint's
+    # BleedBox, capped at 10 pt, when the bleed is wider than that.
+    wanted = settings.bleed * PT_PER_MM
+    accepted = (wanted, min(wanted, MAX_BLEED_PT))
+    sides = (trim[0] - bleed[0], trim[1] - bleed[1], bleed[2] - trim[2], bleed[3] - trim[3])
+    wrong = [side for side in sides if all(abs(side - value) > TOLERANCE_PT for value in accepted)]
+    if wrong:
+        worst = max(wrong, key=lambda side: abs(side - wanted))
         found.append(rules.PDF_GEOMETRY(
-            f"the bleed is {max(least, 0) / PT_PER_MM:.1f} mm; publish.yaml asks for {settings.bleed:g} mm", where))
+            f"the bleed is {max(worst, 0) / PT_PER_MM:.1f} mm; publish.yaml asks for {settings.bleed:g} mm", where))
+    return found
+
+
+def _annotations(pdf: Any, label: str) -> list[Diagnostic]:
+    """Annotations on the printed area (the BleedBox, else the TrimBox or MediaBox) other than printer's
+    marks and trap networks: PDF/X forbids them; links belong in the screen PDF."""
+    found: list[Diagnostic] = []
+    pages = 0
+    for number, page in enumerate(pdf.pages, start=1):
+        area = _box(page, "/BleedBox") or _box(page, "/TrimBox") or _box(page, "/MediaBox")
+        counts: dict[str, int] = {}
+        for annotation in page.obj.get("/Annots", []):
+            subtype = str(annotation.get("/Subtype", "/?"))
+            rect = annotation.get("/Rect")
+            if subtype in PRINTER_ANNOTATIONS or area is None or not isinstance(rect, pikepdf.Array) or len(rect) != 4:
+                continue
+            x0, y0, x1, y1 = (float(v) for v in rect)
+            if min(x0, x1) < area[2] and max(x0, x1) > area[0] and min(y0, y1) < area[3] and max(y0, y1) > area[1]:
+                counts[subtype] = counts.get(subtype, 0) + 1
+        if not counts:
+            continue
+        pages += 1
+        if len(found) < MAX_ANNOTATION_FINDINGS:
+            listed = ", ".join(f"{count} {subtype.lstrip('/')}" for subtype, count in sorted(counts.items()))
+            found.append(rules.PDF_ANNOTATION_IN_BLEED(f"{listed} annotation(s) inside the BleedBox",
+                                                      Location(f"{label}, page {number}")))
+    if pages > len(found):
+        found.append(rules.PDF_ANNOTATION_IN_BLEED(
+            f"{pages} pages have annotations inside the BleedBox; the first {len(found)} are listed", Location(label)))
     return found
 
 

@@ -120,7 +120,7 @@ def _rule(rule: Any, profile: PressProfile) -> str:
         if keyword in ("media", "supports", "layer", "document"):
             inner = tinycss2.parse_rule_list(rule.content, skip_comments=True)
             body = "".join(_rule(r, profile) for r in inner)
-        elif keyword in ("page", "top-left", "top-center", "top-right", "bottom-left", "bottom-center",
+        elif keyword in ("page", "footnote", "top-left", "top-center", "top-right", "bottom-left", "bottom-center",
                          "bottom-right", "left-top", "left-middle", "left-bottom", "right-top", "right-middle",
                          "right-bottom", "top-left-corner", "top-right-corner", "bottom-left-corner",
                          "bottom-right-corner"):
@@ -185,6 +185,13 @@ def finish(data: bytes, profile: PressProfile, document_id: str) -> bytes:
     """
     with pikepdf.open(io.BytesIO(data)) as pdf:
         return finish_pdf(pdf, profile, document_id)
+
+
+def drop_annotations(pdf: pikepdf.Pdf) -> None:
+    """No annotation on the printed area: PDF/X printers reject them (links belong in the screen PDF)."""
+    for page in pdf.pages:
+        if "/Annots" in page.obj:
+            del page.obj.Annots
 
 
 def finish_pdf(pdf: pikepdf.Pdf, profile: PressProfile, document_id: str, pack: bool = False) -> bytes:
@@ -266,7 +273,11 @@ def _recolour(pdf: Any, owner: Any, profile: PressProfile) -> None:
             instructions[index] = pikepdf.ContentStreamInstruction(values, pikepdf.Operator(_RGB_OPERATORS[op]))
             changed = True
     if changed:
-        owner.write(pikepdf.unparse_content_stream(instructions))
+        data = pikepdf.unparse_content_stream(instructions)
+        if "/Contents" in owner:  # a page: its content streams become one
+            owner.Contents = pdf.make_stream(data)
+        else:
+            owner.write(data)
 
 
 # The scan ----------------------------------------------------------------------------------------------
