@@ -143,7 +143,7 @@ def build(path: Path | str = ".", environ: Mapping[str, str] | None = None,
     write_atomically(made, {target: project.relative(target) for target in made})
     found += remove_stale(project, stem, set(made))
     ordered = tuple(paths[name] for name in OUTPUTS if name in paths)  # epub, print, screen
-    diagnostics = tuple(sorted(found, key=reading_order))
+    diagnostics = tuple(sorted(dict.fromkeys(found), key=reading_order))  # (the two PDFs report alike)
     inputs = [project.root / CONFIG_NAME, *(project.root / c.source for c in book.chapters),
               *(project.root / image.path for image in book.images),
               *([project.root / book.cover.path] if book.cover else []),

@@ -1,20 +1,32 @@
-"""WeasyPrint, loaded once per process without the library search that costs every build 0.12 s.
+"""WeasyPrint, and everything publish uses of it beyond its public API: the only module that reaches inside.
 
-WeasyPrint opens Pango, HarfBuzz and fontconfig through cffi, trying several names for each library
-(``libpango-1.0-0``, ``pango-1.0``, ... ``libpango-1.0.so.0``). For every name that is not a file, cffi
-asks :func:`ctypes.util.find_library`, which on Linux runs ``ldconfig``, ``gcc`` and ``ld``: 54
-processes on a machine without the optional libraries, a third of WeasyPrint's import time. Every list
-also holds the versioned soname, which the dynamic loader finds by itself (``LD_LIBRARY_PATH``,
-``ld.so.cache``), so on Linux the search is answered "not found" while WeasyPrint loads. If that ever
-leaves a library unloaded, the import is retried with the real search.
+WeasyPrint's public API is ``HTML``, ``CSS``, ``Document`` and ``Page`` with what their documentation
+lists; every version may change the rest. Page make-up needs more: the pages a layout made (to measure
+lines, fill and figures), pagination without the page margins (articles are laid out one by one, and
+their folios and running heads are laid out once the book's page numbers are known), the strings that
+running heads carry from one document to the next. All of it is here, behind small dataclasses that
+the rest of publish reads, and ``tests/test_engine.py`` fails loudly when an internal it relies on
+changes. The versions it was written for are :data:`SUPPORTED` (also pinned in ``pyproject.toml``).
+
+Loading: WeasyPrint opens Pango, HarfBuzz and fontconfig through cffi, trying several names for each
+library. For every name that is not a file, cffi asks :func:`ctypes.util.find_library`, which on Linux
+runs ``ldconfig``, ``gcc`` and ``ld``: 54 processes, a third of WeasyPrint's import time. Every list
+also holds the versioned soname, which the dynamic loader finds by itself, so on Linux the search is
+answered "not found" while WeasyPrint loads; if that ever leaves a library unloaded, the import is
+retried with the real search.
 """
 
 from __future__ import annotations
 
+import copy
 import ctypes.util
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+SUPPORTED = (70, 71)  # WeasyPrint major versions: at least the first, below the second
 
 
 @contextmanager
@@ -40,3 +52,287 @@ def load() -> None:
             for name in [name for name in sys.modules if name == "weasyprint" or name.startswith("weasyprint.")]:
                 del sys.modules[name]
     import weasyprint  # noqa: F401
+
+
+def version() -> tuple[int, ...]:
+    load()
+    import weasyprint
+
+    return tuple(int(part) for part in weasyprint.__version__.split(".")[:2] if part.isdigit())
+
+
+# Pagination with the page margins laid out later ------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Paginated:
+    """A document WeasyPrint has paginated, its page margins (folios, running heads) not laid out yet.
+
+    :meth:`finish` lays them out for the page numbers and named strings the pages have in the book.
+    """
+
+    document: Any  # weasyprint.Document
+    context: Any  # its layout context
+    states: list[Any]  # the page state (counters) of each page, as WeasyPrint left it
+    finished: bool = False
+    _seeded: list[str] = field(default_factory=list)  # strings carried in from before the document
+
+    @property
+    def pages(self) -> list[Any]:
+        return list(self.document.pages)
+
+    def finish(self, first_page: int, strings: Mapping[str, str]) -> dict[str, str]:
+        """Lay out the page margins as if the first page were page ``first_page`` of the book and the
+        named ``strings`` (``string-set``) had these values before it; returns their values after it.
+
+        May be called again (the book's page numbers changed): the margins are laid out anew.
+        """
+        from weasyprint.formatting_structure.boxes import MarginBox
+        from weasyprint.layout.background import layout_box_backgrounds
+        from weasyprint.layout.page import make_margin_boxes
+
+        context = self.context
+        for name in self._seeded:  # (WeasyPrint looks for earlier values down to the document's first page)
+            context.string_set[name].pop(1, None)
+        self._seeded = [name for name in strings if not context.string_set[name].get(1)]
+        for name in self._seeded:
+            context.string_set[name][1] = [strings[name]]
+        shift = first_page - 1
+        for index, (page, state) in enumerate(zip(self.document.pages, self.states, strict=True)):
+            page_box = page._page_box
+            kept = tuple(child for child in page_box.children if not isinstance(child, MarginBox))
+            state = copy.deepcopy(state)
+            counters = state[1]
+            if "page" in counters:
+                counters["page"] = [value + shift for value in counters["page"]]
+            context.current_page = index + 1
+            margins = list(make_margin_boxes(context, page_box, state))
+            for box in margins:
+                layout_box_backgrounds(page_box, box, context.get_image_from_uri)
+            page_box.children = kept + tuple(margins)
+        self.finished = True
+        carried = dict(strings)
+        for name, pages in context.string_set.items():
+            assigned = [number for number, values in pages.items() if values]
+            if assigned:
+                carried[name] = pages[max(assigned)][-1]
+        return carried
+
+
+@contextmanager
+def _margins_deferred(heard: list[tuple[Any, Any]]) -> Iterator[None]:
+    """While a document is rendered, its page margins are not laid out; (context, page state) of each
+    page is kept in ``heard`` instead, for :meth:`Paginated.finish`."""
+    import weasyprint.layout
+
+    real = weasyprint.layout.make_margin_boxes
+
+    def deferred(context: Any, page: Any, state: Any) -> list[Any]:
+        heard.append((context, state))
+        return []
+
+    weasyprint.layout.make_margin_boxes = deferred
+    try:
+        yield
+    finally:
+        weasyprint.layout.make_margin_boxes = real
+
+
+def paginate(html: Any, **render: Any) -> Paginated:
+    """``html.render(**render)`` (a ``weasyprint.HTML``), its page margins left for :meth:`Paginated.finish`."""
+    heard: list[tuple[Any, Any]] = []
+    with _margins_deferred(heard):
+        document = html.render(**render)
+    if len(heard) != len(document.pages):
+        raise RuntimeError("WeasyPrint laid out page margins in a way publish does not know")
+    context = heard[0][0] if heard else None
+    return Paginated(document, context, [state for _, state in heard])
+
+
+def combined(documents: Sequence[Any], pages: Sequence[Any]) -> Any:
+    """One document of ``pages`` (from any of ``documents``, rendered with one font configuration),
+    with the first document's metadata: written once, each font is embedded once."""
+    return documents[0].copy(list(pages))
+
+
+# What a typesetter looks at on a laid-out page ----------------------------------------------------------
+
+Font = tuple[tuple[str, ...], int, str]  # font families, weight, style
+
+
+@dataclass(frozen=True)
+class Run:
+    """A piece of text as WeasyPrint laid it out (one text box), in CSS pixels from the page's top left."""
+
+    text: str
+    element: Any  # the element of WeasyPrint's document tree it belongs to (None in a page margin)
+    generated: bool  # made by CSS (a list marker, ::before/::after content), not written in the document
+    font: Font
+    size: float
+    x: float
+    y: float
+    width: float
+    height: float
+    baseline: float  # absolute
+    word_spacing: float
+    letter_spacing: float
+    justification: float  # added to every space by justification
+
+
+@dataclass
+class Line:
+    """One line of text: its runs, its box, and the block it is a line of."""
+
+    runs: list[Run]
+    x: float
+    y: float
+    width: float
+    height: float
+    baseline: float
+    block: Any  # the element of the block container (a paragraph, a heading, a list item...)
+    left: float  # where lines of that block start (its content box)
+    measure: float  # the width lines of that block may take
+    align: str  # the block's text-align
+
+    @property
+    def text(self) -> str:
+        return "".join(run.text for run in self.runs)
+
+    @property
+    def justification(self) -> float:
+        return max((run.justification for run in self.runs), default=0.0)
+
+
+@dataclass(frozen=True)
+class Picture:
+    """An image as placed on the page."""
+
+    element: Any
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True)
+class Block:
+    """A block-level element's piece on one page (block-level boxes only, not their lines)."""
+
+    element: Any
+    y: float
+    height: float
+    depth: int  # 0: a child of the body
+
+
+@dataclass
+class PageView:
+    index: int  # from 0, in its document
+    root: Any  # the document's root element (WeasyPrint's tree of the HTML)
+    side: str  # "left" or "right"
+    blank: bool  # a page CSS made blank (before an article that opens on a right-hand page, say)
+    name: str  # the named page (``page: article``), "" for none
+    area: tuple[float, float, float, float]  # the page area inside the margins: x, y, width, height
+    size: tuple[float, float]  # the page box (the trim), width and height
+    lines: list[Line] = field(default_factory=list)
+    pictures: list[Picture] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+    margin: list[Run] = field(default_factory=list)  # running heads and folios
+    notes: list[Line] = field(default_factory=list)  # lines in the footnote area
+    notes_top: float | None = None  # where the footnote area begins
+
+    def runs(self) -> Iterator[Run]:
+        for line in self.lines + self.notes:
+            yield from line.runs
+        yield from self.margin
+
+
+def read(page: Any, index: int) -> PageView:
+    """What is on one laid-out page (a ``weasyprint.Page``)."""
+    from weasyprint.formatting_structure import boxes
+
+    page_box = page._page_box
+    page_type = page_box.page_type
+    root = page_box.children[0].element if page_box.children else None
+    view = PageView(
+        index=index, root=root, side=page_type.side, blank=bool(page_type.blank), name=page_type.name or "",
+        area=(page_box.content_box_x(), page_box.content_box_y(), page_box.width, page_box.height),
+        size=(page_box.margin_width(), page_box.margin_height()),
+    )
+
+    def walk(box: Any, block: Any, depth: int, target: list[Line]) -> None:
+        for child in box.children if isinstance(box, boxes.ParentBox) else ():
+            if isinstance(child, boxes.MarginBox):
+                for line in _lines_of(child, boxes):
+                    view.margin.extend(line.runs)
+                continue
+            if isinstance(child, boxes.FootnoteAreaBox):
+                if child.children:
+                    view.notes_top = child.position_y
+                    walk(child, child, depth, view.notes)
+                continue
+            if isinstance(child, boxes.LineBox):
+                target.append(_line(child, block, boxes))
+                for descendant in child.descendants():
+                    if isinstance(descendant, boxes.ReplacedBox):
+                        view.pictures.append(_picture(descendant))
+                continue
+            if isinstance(child, boxes.ReplacedBox):
+                view.pictures.append(_picture(child))
+                continue
+            if isinstance(child, boxes.BlockLevelBox) and child.element is not None and child.element_tag not in (
+                    "html", "body"):
+                view.blocks.append(Block(child.element, child.position_y, child.margin_height(), depth))
+                walk(child, child, depth + 1, target)
+            else:
+                walk(child, child if isinstance(child, boxes.BlockContainerBox) else block, depth, target)
+
+    walk(page_box, page_box, 0, view.lines)
+    return view
+
+
+def _lines_of(box: Any, boxes: Any) -> Iterator[Line]:
+    for child in box.descendants():
+        if isinstance(child, boxes.LineBox):
+            yield _line(child, box, boxes)
+
+
+def _line(line: Any, block: Any, boxes: Any) -> Line:
+    runs = []
+    for box in line.descendants():
+        if isinstance(box, boxes.TextBox):
+            style = box.style
+            tag = box.element_tag or ""
+            letter = style["letter_spacing"]
+            runs.append(Run(
+                text=box.text, element=box.element, generated="::" in tag,
+                font=(tuple(style["font_family"]), int(style["font_weight"]), str(style["font_style"])),
+                size=float(style["font_size"]), x=box.position_x, y=box.position_y, width=box.width,
+                height=box.height, baseline=box.position_y + box.baseline, word_spacing=float(style["word_spacing"]),
+                letter_spacing=0.0 if letter == "normal" else float(letter),
+                justification=float(box.justification_spacing),
+            ))
+    element = block.element if block is not None else None
+    left = block.content_box_x() if block is not None else line.position_x
+    return Line(runs, line.position_x, line.position_y, line.width, line.height, line.position_y + line.baseline,
+                element, left, float(getattr(block, "width", line.width) or line.width),
+                str(block.style["text_align_all"]) if block is not None else "start")
+
+
+def _picture(box: Any) -> Picture:
+    return Picture(box.element, box.border_box_x(), box.border_box_y(), box.border_width(), box.border_height())
+
+
+def views(document: Any) -> list[PageView]:
+    return [read(page, index) for index, page in enumerate(document.pages)]
+
+
+def anchors(page: Any) -> dict[str, Any]:
+    """The named anchors of a page (``Page.anchors``, public)."""
+    return dict(page.anchors)
+
+
+def has_margins(page: Any) -> bool:
+    """Whether a finished page has anything in its margins (a running head, a folio)."""
+    from weasyprint.formatting_structure import boxes
+
+    return any(isinstance(child, boxes.MarginBox) and child.is_generated for child in page._page_box.children)

@@ -9,11 +9,13 @@ templates, so the same place exists there, and a page-break marker is put exactl
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
+
+from publish.output.engine import PageView
 
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -40,29 +42,32 @@ def _local(tag: Any) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-def page_starts(document: Any) -> list[PageStart]:
-    """Where each page of a laid-out WeasyPrint document that has body text starts."""
-    from weasyprint.formatting_structure.boxes import MarginBox, TextBox
+def page_starts(pages: Iterable[tuple[int, PageView]]) -> list[PageStart]:
+    """Where each page that has body text starts, for (printed page number, laid-out page) pairs.
 
-    parents: dict[Any, Any] = {}
+    A page's text is its lines (and footnotes) without the running heads, folios and the text CSS
+    generates (list markers, ``::before``).
+    """
+    parents: dict[Any, dict[Any, Any]] = {}  # per document tree: element -> parent
     seen: dict[Any, int] = {}  # block element -> letters laid out so far
     starts: list[PageStart] = []
-    for number, page in enumerate(document.pages, start=1):
+    for number, view in pages:
+        if view.root is None:
+            continue
+        if view.root not in parents:
+            parents[view.root] = {kid: parent for parent in view.root.iter() for kid in parent}
+        tree = parents[view.root]
         first: PageStart | None = None
-        for child in page._page_box.children:
-            if isinstance(child, MarginBox):
-                continue
-            if not parents and child.element is not None:
-                parents = {kid: parent for parent in child.element.iter() for kid in parent}
-            for box in child.descendants():
-                if not isinstance(box, TextBox) or "::" in (box.element_tag or "") or box.element is None:
+        for line in view.lines + view.notes:
+            for run in line.runs:
+                if run.generated or run.element is None:
                     continue
-                letters = sum(1 for ch in box.text if not ch.isspace())
+                letters = sum(1 for ch in run.text if not ch.isspace())
                 if not letters:
                     continue
-                block = _block_of(box.element, parents)
-                if first is None:
-                    first = _place(number, block, seen.get(block, 0), parents)
+                block = _block_of(run.element, tree)
+                if first is None:  # (a paragraph that page make-up cut in two counts from its first part)
+                    first = _place(number, block, seen.get(block, 0) + int(block.get("data-cut", 0)), tree)
                 seen[block] = seen.get(block, 0) + letters
         if first is not None:
             starts.append(first)
@@ -81,7 +86,8 @@ def _place(page: int, block: Any, offset: int, parents: dict[Any, Any]) -> PageS
     while element.get("id") is None and element in parents:
         parent = parents[element]
         siblings = [kid for kid in parent if isinstance(kid.tag, str)]
-        path.insert(0, siblings.index(element))
+        # Page make-up may have moved a figure: a block's place in the EPUB, which has it where it was.
+        path.insert(0, int(element.get("data-o", siblings.index(element))))
         element = parent
     return PageStart(page, str(element.get("id", "")), tuple(path), offset)
 

@@ -18,7 +18,7 @@ import shutil
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,16 +31,15 @@ from publish.config import PrintConfig
 from publish.diagnostics import Diagnostic, Location, errors
 from publish.errors import RenderError, ResourceError
 from publish.fonts import FontFace, font_face_css, matching_face, needs_glyph
-from publish.output import engine
+from publish.output import engine, verify
 
 
 def page_css(settings: PrintConfig, press: bool = True) -> str:
-    """The page geometry: trim size, and for the press PDF its bleed and crop marks."""
+    """The page geometry: trim size, and for the press PDF its bleed (crop marks are drawn outside it by
+    :mod:`publish.output.marks`, not by WeasyPrint, which draws them inside)."""
     width, height = settings.trim
-    if not press:
-        return f"@page {{ size: {width:g}mm {height:g}mm; bleed: 0; marks: none; }}\n"
-    marks = "crop" if settings.marks else "none"
-    return f"@page {{ size: {width:g}mm {height:g}mm; bleed: {settings.bleed:g}mm; marks: {marks}; }}\n"
+    bleed = f"{settings.bleed:g}mm" if press else "0"
+    return f"@page {{ size: {width:g}mm {height:g}mm; bleed: {bleed}; marks: none; }}\n"
 
 
 # Documents address files through virtual roots (file:///publish/project/..., file:///publish/fonts/...)
@@ -141,61 +140,13 @@ def _pages_laid_out(progress: Callable[[int], None] | None) -> Iterator[None]:
         logger.setLevel(saved)
 
 
-Paginated = Callable[[list[Any], Any], None]
-
-
-class Abandoned(Exception):
-    """Raised by a hook that gives this layout up; :func:`render_pdf` lets it through to the caller."""
-
-
-@contextmanager
-def _after_pagination(hook: Paginated | None) -> Iterator[None]:
-    """Call ``hook(page boxes, layout context)`` once WeasyPrint has paginated the whole document.
-
-    WeasyPrint makes every page before it lays out any margin box except the first page's, and it reads
-    the page counters for the margin boxes from ``context.page_maker`` as it goes: the hook may still
-    change the folios of every page but the first.
-    """
-    if hook is None:
-        yield
-        return
-    import weasyprint.document
-    import weasyprint.layout
-
-    layout_document, make_all_pages = weasyprint.document.layout_document, weasyprint.layout.make_all_pages
-    made: list[Any] = []
-
-    def recorded_pages(*args: Any) -> Iterator[Any]:  # the last pass (after any repagination) is the one kept
-        made.clear()
-        for page in make_all_pages(*args):
-            made.append(page)
-            yield page
-
-    def hooked_layout(*args: Any, **kwargs: Any) -> Iterator[Any]:
-        pages = layout_document(*args, **kwargs)
-        first = next(pages, None)
-        if first is None:
-            return
-        from weasyprint.formatting_structure.boxes import MarginBox
-        if not made or any(isinstance(box, MarginBox) for page in made[1:2] for box in page.children):
-            raise Abandoned("this WeasyPrint does not paginate before it lays out the page margins")
-        hook(list(made), args[2])
-        yield first
-        yield from pages
-
-    weasyprint.document.layout_document, weasyprint.layout.make_all_pages = hooked_layout, recorded_pages
-    try:
-        yield
-    finally:
-        weasyprint.document.layout_document, weasyprint.layout.make_all_pages = layout_document, make_all_pages
-
-
 def _remove_at_exit(font_config: Any) -> None:
     """Remove the folder where WeasyPrint put the ``@font-face`` files when ``font_config`` goes, or at
     the latest when the process ends. WeasyPrint removes it in ``__del__``, which never runs in a forked
     process (multiprocessing ends them with ``os._exit``): every screen PDF left 3 MB in /tmp."""
     folder = getattr(font_config, "_folder", None)
-    if folder is not None:
+    if folder is not None and not getattr(font_config, "_publish_removes", False):
+        font_config._publish_removes = True
         multiprocessing.util.Finalize(font_config, shutil.rmtree, args=(str(folder), True), exitpriority=0)
 
 
@@ -238,90 +189,123 @@ class Variant:
     tagged: bool = False
 
 
-def render_pdf(
-    html: str, css: str, roots: Mapping[str, Path], faces: Sequence[FontFace], moment: datetime.datetime,
-    pdf_path: str, locate: Locate, variant: Variant = Variant(), memory: Mapping[str, bytes] | None = None,
-    on_layout: Callable[[Any], Any] | None = None, progress: Callable[[int], None] | None = None,
-    paginated: Paginated | None = None,
-) -> tuple[bytes, list[Diagnostic]]:
-    """Lay out ``html`` and return the checked PDF bytes.
+class Session:
+    """One PDF's WeasyPrint set-up, shared by every document laid out for it (the front matter, each
+    article, blank pages), and the writing of their pages as one PDF.
 
     ``roots`` maps the virtual roots ("project", "fonts", "styles") to folders, ``memory`` serves files
-    made during the build under :data:`MEMORY`; the HTML addresses files relative to the project root,
-    the CSS relative to the styles folder. Between layout and writing, every character laid out is
-    checked against the face that sets it (``locate`` says where a character first appears in the
-    sources) and ``on_layout`` sees the laid-out document (and may return another to write, with fewer
-    pages). ``paginated`` sees the pages as soon as they are all made (see :func:`_after_pagination`).
+    made during the build under :data:`MEMORY`; documents address files relative to the project root,
+    stylesheets relative to the styles folder. Used as a context manager: WeasyPrint's warnings become
+    diagnostics, a refused URL or a failure a :class:`~publish.errors.PublishError`.
     """
-    engine.load()
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
-    from weasyprint.urls import FatalURLFetchingError
 
-    fetcher = _fetcher_class()(roots, memory or {})
-    font_config = FontConfiguration()
-    color_profiles: dict[str, Any] = {}
-    found: list[Diagnostic] = []
-    with _captured_warnings() as log, _source_date_epoch(moment), _pages_laid_out(progress), \
-            _after_pagination(paginated):
+    def __init__(self, roots: Mapping[str, Path], faces: Sequence[FontFace], moment: datetime.datetime,
+                 pdf_path: str, locate: Locate, variant: Variant = Variant(),
+                 memory: Mapping[str, bytes] | None = None) -> None:
+        engine.load()
+        from weasyprint.text.fonts import FontConfiguration
+
+        self.roots, self.faces, self.moment, self.pdf_path = roots, faces, moment, pdf_path
+        self.locate, self.variant = locate, variant
+        self.fetcher = _fetcher_class()(roots, memory or {})
+        self.font_config = FontConfiguration()
+        self.color_profiles: dict[str, Any] = {}
+        self.found: list[Diagnostic] = []
+        self._sheets: dict[str, Any] = {}
+        self._stack = ExitStack()
+        self._log: _Collect | None = None
+
+    def __enter__(self) -> Session:
+        self._log = self._stack.enter_context(_captured_warnings())
+        self._stack.enter_context(_source_date_epoch(self.moment))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    def stylesheet(self, css: str) -> Any:
+        """The parsed ``css`` (parsed once per session)."""
+        if css not in self._sheets:
+            from weasyprint import CSS
+
+            with self._failures():
+                self._sheets[css] = CSS(string=css, base_url=virtual_url("styles"), url_fetcher=self.fetcher,
+                                        font_config=self.font_config, color_profiles=self.color_profiles)
+            _remove_at_exit(self.font_config)  # (its folder exists once a stylesheet has declared fonts)
+        return self._sheets[css]
+
+    def paginate(self, html: str, css: str) -> engine.Paginated:
+        """``html`` laid out with ``css``, its page margins left for :meth:`engine.Paginated.finish`."""
+        from weasyprint import HTML
+
+        sheet = self.stylesheet(css)
+        with self._failures():
+            document = HTML(string=html, base_url=virtual_url("project"), url_fetcher=self.fetcher)
+            return engine.paginate(document, stylesheets=[sheet], font_config=self.font_config,
+                                   color_profiles=self.color_profiles, pdf_tags=self.variant.tagged)
+
+    def write(self, documents: Sequence[engine.Paginated], pages: Sequence[Any]) -> bytes:
+        """The PDF of ``pages`` (from ``documents``, all finished): every character checked against the face
+        that sets it and the lines checked for colliding marks, then written once, then its embedded fonts
+        checked; its word spacing is reported."""
+        views = [engine.read(page, index) for index, page in enumerate(pages)]
+        missing = check_faces(views, self.faces, self.pdf_path, self.locate)
+        collided = verify.collisions(views, self.faces, self.pdf_path)
+        if missing or collided:
+            raise RenderError(missing + collided)
+        self.found += verify.spacing(views, self.faces, self.pdf_path)
+        with self._failures():
+            document = engine.combined([paginated.document for paginated in documents], pages)
+            data: bytes = document.write_pdf(pdf_variant=self.variant.standard, pdf_tags=self.variant.tagged)
+        found = self.warnings() + check_fonts(data, self.faces, self.pdf_path)
+        if errors(found):
+            raise RenderError(found)
+        self.found += found
+        return data
+
+    def warnings(self) -> list[Diagnostic]:
+        """WeasyPrint's warnings so far, each once, as diagnostics."""
+        found: list[Diagnostic] = []
+        messages = self._log.messages if self._log is not None else []
+        for message in dict.fromkeys(messages):  # WeasyPrint repeats itself once per font or page
+            rule = rules.PDF_SUBSET_FALLBACK if "HarfBuzz-Subset" in message else rules.PDF_RENDER_WARNING
+            if rule is rules.PDF_SUBSET_FALLBACK and any(d.code == rule.code for d in found):
+                continue
+            found.append(rule(message, Location(self.pdf_path)))
+        messages.clear()
+        return found
+
+    @contextmanager
+    def _failures(self) -> Iterator[None]:
+        from weasyprint.urls import FatalURLFetchingError
+
         try:
-            stylesheet = CSS(string=css, base_url=virtual_url("styles"), url_fetcher=fetcher, font_config=font_config,
-                             color_profiles=color_profiles)
-            _remove_at_exit(font_config)
-            document = HTML(string=html, base_url=virtual_url("project"), url_fetcher=fetcher).render(
-                stylesheets=[stylesheet], font_config=font_config, color_profiles=color_profiles,
-                pdf_tags=variant.tagged,
-            )
-            missing = check_faces(document, faces, pdf_path, locate)
-            if missing:
-                raise RenderError(missing)
-            if on_layout is not None:
-                document = on_layout(document) or document
-            data: bytes = document.write_pdf(pdf_variant=variant.standard, pdf_tags=variant.tagged)
+            yield
         except FatalURLFetchingError as exc:
-            refused = _real_url(fetcher.refused[-1]) if fetcher.refused else str(exc)
+            refused = _real_url(self.fetcher.refused[-1]) if self.fetcher.refused else str(exc)
             raise ResourceError([rules.RESOURCE_OUTSIDE(
                 f"a stylesheet or document asks for '{refused}', which is outside the project",
                 Location("styles/"),
             )]) from None
-        except (RenderError, Abandoned):
+        except (RenderError, ResourceError):
             raise
         except Exception as exc:
-            raise RenderError([rules.PDF_RENDER_FAILED(f"WeasyPrint failed: {exc}", Location(pdf_path))]) from exc
-    for message in dict.fromkeys(log.messages):  # WeasyPrint repeats itself once per font or page
-        rule = rules.PDF_SUBSET_FALLBACK if "HarfBuzz-Subset" in message else rules.PDF_RENDER_WARNING
-        if rule is rules.PDF_SUBSET_FALLBACK and any(d.code == rule.code for d in found):
-            continue
-        found.append(rule(message, Location(pdf_path)))
-    found += check_fonts(data, faces, pdf_path)
-    if errors(found):
-        raise RenderError(found)
-    return data, found
+            raise RenderError([rules.PDF_RENDER_FAILED(f"WeasyPrint failed: {exc}",
+                                                       Location(self.pdf_path))]) from exc
 
 
-def laid_out_text(document: Any) -> dict[tuple[tuple[str, ...], int, str], str]:
-    """The characters of a laid-out WeasyPrint document by (font families, weight, style) they are set in.
-
-    Walks every text box of every page, margin boxes (running heads, folios) and markers included.
-    """
-    from weasyprint.formatting_structure.boxes import TextBox
-
-    text: dict[tuple[tuple[str, ...], int, str], set[str]] = {}
-    for page in document.pages:
-        for box in page._page_box.descendants():
-            if isinstance(box, TextBox):
-                style = box.style
-                key = (tuple(style["font_family"]), int(style["font_weight"]), str(style["font_style"]))
-                text.setdefault(key, set()).update(box.text)
-    return {key: "".join(sorted(chars)) for key, chars in text.items()}
-
-
-def check_faces(document: Any, faces: Sequence[FontFace], pdf_path: str, locate: Locate) -> list[Diagnostic]:
-    """Every character laid out must have a glyph in the face CSS font matching picks for it."""
+def check_faces(pages: Sequence[engine.PageView], faces: Sequence[FontFace], pdf_path: str,
+                locate: Locate) -> list[Diagnostic]:
+    """Every character laid out must have a glyph in the face CSS font matching picks for it (running
+    heads, folios and list markers included)."""
+    text: dict[engine.Font, set[str]] = {}
+    for view in pages:
+        for run in view.runs():
+            text.setdefault(run.font, set()).update(run.text)
     found = []
-    for (families, weight, style), chars in sorted(laid_out_text(document).items()):
+    for (families, weight, style), chars in sorted(text.items()):
         face = matching_face(faces, families, weight, style)
-        drawn = [ch for ch in chars if needs_glyph(ch)]
+        drawn = sorted(ch for ch in chars if needs_glyph(ch))
         missing = drawn if face is None else [ch for ch in drawn if ord(ch) not in face.codepoints]
         if not missing:
             continue
