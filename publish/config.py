@@ -48,18 +48,32 @@ _SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 OUTPUTS = ("epub", "print", "screen")
 
+# Where each article of a collection starts: on a right-hand page (a blank page before it where needed),
+# on a left-hand page, on the next page, or right after the previous article.
+ARTICLE_STARTS = ("recto", "verso", "any", "continuous")
+# Where the PDFs put an article's notes: at its end, or at the foot of the page that calls them.
+NOTES = ("endnotes", "footnotes")
+# How the press PDF, which a reader cannot click, gives a link's address: after the link text, in a
+# footnote, or not at all.
+LINKS = ("parentheses", "footnotes", "none")
+
 
 @dataclass(frozen=True)
 class PrintConfig:
     """Trim size (width, height) and bleed, in millimetres; crop marks on or off; the press PDF's CMYK
     output profile (a project path, or "" for the shipped FOGRA39 profile) and the print edition's
-    identifier (an ISBN, say) that the EPUB's page numbers refer to."""
+    identifier (an ISBN, say) that the EPUB's page numbers refer to; where articles start
+    (:data:`ARTICLE_STARTS`), where notes go in the PDFs (:data:`NOTES`) and how the press PDF shows
+    a link's address (:data:`LINKS`)."""
 
     trim: tuple[float, float] = (145.0, 205.0)
     bleed: float = 3.0
     marks: bool = False
     color_profile: str = ""
     identifier: str = ""
+    article_start: str = "recto"
+    notes: str = "endnotes"
+    links: str = "parentheses"
 
 
 @dataclass(frozen=True)
@@ -144,6 +158,15 @@ def outputs_list(value: Any) -> tuple[str, ...]:
     return tuple(name for name in OUTPUTS if name in items)
 
 
+def _choice(choices: tuple[str, ...]) -> Any:
+    def read(value: Any) -> str:
+        word = text(value).strip().lower()
+        if word not in choices:
+            raise ValueError(f"write one of {', '.join(choices)}")
+        return word
+    return read
+
+
 def _tone_marks(value: Any) -> ToneStyle:
     try:
         return ToneStyle(text(value).lower())
@@ -173,6 +196,9 @@ SCHEMA: Schema = {
         "color_profile": Field("a path to a CMYK .icc profile inside the project", text,
                                example="profiles/PSOcoated_v3.icc"),
         "identifier": Field("text", text, example="urn:isbn:9786040000001"),
+        "article_start": Field(" or ".join(ARTICLE_STARTS), _choice(ARTICLE_STARTS), example="recto"),
+        "notes": Field(" or ".join(NOTES), _choice(NOTES), example="footnotes"),
+        "links": Field(" or ".join(LINKS), _choice(LINKS), example="parentheses"),
     }),
 }
 

@@ -157,6 +157,11 @@ TEXT_TONE_MOVED = _rule(
     "T011", INFO, "tone mark placed in the configured style",
     "Nothing to do: 'tone_marks' in publish.yaml chooses the style; 'publish fix' also rewrites the source.",
 )
+TEXT_TIE = _rule(
+    "T012", INFO, "words kept on one line with a no-break space",
+    "Nothing to do: the book keeps number ranges (2015 – 2020), numbers with their unit (50 km, 12,5 %, "
+    "1.000 đồng) and initials (Nguyễn V. An) on one line; the source is not changed.",
+)
 
 FONT_FALLBACK = _rule(
     "F001", ERROR, "fallback font in the PDF",
@@ -183,6 +188,26 @@ PDF_SUBSET_FALLBACK = _rule(
 PDF_RGB_LEFT = _rule(
     "P004", ERROR, "RGB colour in the press PDF",
     "A stylesheet or image brings RGB that could not be converted; report it with the stylesheet.",
+)
+PDF_LINES_COLLIDE = _rule(
+    "P005", ERROR, "stacked marks collide with the next line",
+    "The line height of this text is too small for its marks (Ổ, Ẫ above; ỵ, ộ, g below): leave line-height "
+    "to publish, or raise it in the stylesheet that sets this text.",
+)
+PDF_UNDERFILLED = _rule(
+    "P006", WARNING, "page left partly empty",
+    "Something that cannot be split (a figure, a long heading with its first lines, a table row) did not fit "
+    "at the foot of the page: shorten it, or move it in the manuscript.",
+)
+PDF_SHORT_LAST_PAGE = _rule(
+    "P007", WARNING, "article ends on a nearly empty page",
+    "Shorten or lengthen the article by a few lines, or end it with a longer paragraph.",
+)
+PDF_MADE_UP = _rule("P008", INFO, "page make-up changed the layout", "Nothing to do: publish moved or scaled "
+                    "this for better pages; the manuscript is unchanged.")
+PDF_LOOSE_LINES = _rule(
+    "P009", INFO, "loosest justified lines",
+    "Nothing to do unless a line looks gappy: rewording it (or the one before) lets the line break elsewhere.",
 )
 EPUB_PACKAGE_FAILED = _rule("E001", ERROR, "EPUB packaging failed")
 STALE_OUTPUT_REMOVED = _rule("B002", INFO, "stale output removed from dist/")
@@ -254,6 +279,11 @@ PDF_UNTAGGED = _rule(
     "Q016", ERROR, "screen PDF not tagged for accessibility",
     "The screen PDF needs a structure tree, /MarkInfo /Marked true, the document title shown, and alt text on "
     "every figure.",
+)
+PDF_ANNOTATION_IN_BLEED = _rule(
+    "Q017", ERROR, "annotation on the printed area of the press PDF",
+    "PDF/X allows only PrinterMark and TrapNet annotations inside the BleedBox: remove links and comments from "
+    "the press PDF; the screen PDF is where links belong.",
 )
 
 PARITY_MISSING_IN_PDF = _rule(

@@ -74,18 +74,22 @@ def test_a5_with_crop_marks(book: publish.BuildResult) -> None:
         trim = [float(v) for v in page.TrimBox]
         assert trim[2] - trim[0] == pytest.approx(148 * MM, abs=0.1)
         assert trim[3] - trim[1] == pytest.approx(210 * MM, abs=0.1)
-        assert _strokes_in_forms(page) > 0  # WeasyPrint draws the crop marks in a form XObject
+        media = [float(v) for v in page.MediaBox]
+        assert trim[0] - media[0] == pytest.approx(13 * MM, abs=0.01)  # grown by the slug
+        assert _strokes(page) > 0  # the crop marks (tests/test_marks.py measures them)
 
 
 def test_no_marks_when_off(sample: publish.BuildResult) -> None:
     with pikepdf.open(sample.outputs[1]) as pdf:
-        assert _strokes_in_forms(pdf.pages[0]) == 0
+        page = pdf.pages[0]
+        assert _strokes(page) == 0 and list(page.MediaBox) == list(page.BleedBox)
 
 
-def _strokes_in_forms(page: pikepdf.Page) -> int:
+def _strokes(page: pikepdf.Page) -> int:
+    """Stroked paths of the page's own content and its forms."""
+    owners = [page, *(x for x in page.obj.Resources.get("/XObject", {}).values() if x.get("/Subtype") == "/Form")]
     count = 0
-    for xobject in page.obj.Resources.get("/XObject", {}).values():
-        if xobject.get("/Subtype") == "/Form":
-            operators = (str(op) for _, op in pikepdf.parse_content_stream(xobject))
-            count += sum(1 for op in operators if op in ("S", "s", "B", "B*", "b", "b*"))
+    for owner in owners:
+        for _, operator in pikepdf.parse_content_stream(owner):
+            count += str(operator) in ("S", "s", "B", "B*", "b", "b*")
     return count

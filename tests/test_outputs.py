@@ -14,10 +14,10 @@ import pypdfium2 as pdfium
 import pytest
 from click.testing import CliRunner
 from lxml import etree
-from PIL import ImageChops
 
 import publish
 from publish.cli import main
+from tests import pages
 from tests.conftest import BOOK, ENV, copy_sample, write_project
 from tests.helpers import MM, XHTML_NS, epub_documents, epub_opf, squash
 
@@ -99,8 +99,9 @@ def page_bitmap(path: Path, index: int) -> Any:
     return document[index].render(scale=2, may_draw_forms=True).to_pil().convert("L")
 
 
-def test_crop_marks_stay_outside_the_trim(tmp_path: Path) -> None:
-    """The same page with and without marks differs only outside the TrimBox."""
+def test_crop_marks_stay_outside_the_bleed(tmp_path: Path) -> None:
+    """With marks, the page grows by a slug: its bleed area is the page without marks, pixel for pixel, and
+    the marks and the slug line are drawn outside it (5 mm marks, 3 mm from the trim)."""
     root = copy_sample(tmp_path / "marks")
     config = root / "publish.yaml"
     plain = config.read_text(encoding="utf-8")
@@ -110,21 +111,21 @@ def test_crop_marks_stay_outside_the_trim(tmp_path: Path) -> None:
     without_copy.write_bytes(without.read_bytes())
     config.write_text(re.sub(r"marks: \w+", "marks: true", plain), encoding="utf-8")
     with_marks = publish.build(root, environ=ENV, outputs=("print",)).outputs[0]
-    difference = ImageChops.difference(page_bitmap(with_marks, 0), page_bitmap(without_copy, 0))
-    box = difference.getbbox()
-    assert box is not None  # the marks are drawn
     with pikepdf.open(with_marks) as pdf:
-        page = pdf.pages[0]
-        media = [float(v) for v in page.MediaBox]
-        trim = [float(v) for v in page.TrimBox]
-    scale = 2  # pixels per point
-    left, top = (trim[0] - media[0]) * scale, (media[3] - trim[3]) * scale
-    right, bottom = (trim[2] - media[0]) * scale, (media[3] - trim[1]) * scale
-    pixels = difference.load()
-    width, height = difference.size
-    inside = [(x, y) for y in range(int(top) + 1, int(bottom) - 1, 2) for x in range(int(left) + 1, int(right) - 1, 2)
-              if pixels[x, y] > 32]
-    assert inside == [] and width > right and height > bottom
+        page = pdf.pages[2]
+        media, bleed, trim = ([float(v) for v in box] for box in (page.MediaBox, page.BleedBox, page.TrimBox))
+    assert media[0] == pytest.approx(trim[0] - 13 * MM, abs=0.01)
+    assert bleed[0] == pytest.approx(trim[0] - 3 * MM, abs=0.01)
+
+    def inside(line: pages.Line) -> bool:
+        return bleed[0] <= line.ink.left and line.ink.right <= bleed[2] and bleed[1] <= line.ink.bottom
+    marked = pages.lines(with_marks, 2)
+    assert [(line.text, round(line.baseline, 2)) for line in marked if inside(line)] == [
+        (line.text, round(line.baseline, 2)) for line in pages.lines(without_copy, 2)]
+    assert [line.text for line in marked if not inside(line)] == [
+        "Chú trọng xây dựng đội ngũ cán bộ, lãnh đạo quản lý các cấp — trang 3"]  # the slug, below the marks
+
+
 
 
 def test_screen_pdf_is_tagged_with_alt_text(sample: publish.BuildResult) -> None:

@@ -23,6 +23,7 @@ from publish import model, rules
 from publish.diagnostics import Diagnostic, Location
 from publish.errors import RenderError
 from publish.fonts import FontFace, font_face_css, needs_glyph, subset_face
+from publish.makeup.setting import PLAIN, Setting
 from publish.output.pagination import PageStart, mark_pages
 from publish.render.xhtml import Renderer, TocEntry, toc_entries
 
@@ -89,9 +90,11 @@ def chapter_href(chapter: model.Chapter, fragment: str) -> str:
 
 def documents(
     book: model.Book, renderer: Renderer, cover_name: str, page_starts: Sequence[PageStart] = (),
+    setting: Setting = PLAIN,
 ) -> list[Document]:
     """Every XHTML document of the EPUB, in reading order; with ``page_starts`` (from the press PDF's
-    layout), page-break markers in the text and a page-list in the navigation document."""
+    layout), page-break markers in the text and a page-list in the navigation document; ``setting`` is the
+    EPUB's typesetting (line heights that clear stacked marks)."""
     labels = renderer.labels
     docs: list[Document] = []
 
@@ -105,7 +108,7 @@ def documents(
                          renderer.epub_document(book.config.title, renderer.titlepage(), "front", "frontmatter")))
     for chapter in book.chapters:
         docs.append(Document(f"{chapter.id}.xhtml", chapter.id, chapter.title,
-                             renderer.epub_document(chapter.title, renderer.article(chapter, media_url),
+                             renderer.epub_document(chapter.title, renderer.article(chapter, media_url, setting),
                                                     "article", "bodymatter")))
     pages: list[tuple[int, str]] = []
     if page_starts:

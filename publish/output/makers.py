@@ -8,21 +8,26 @@ build cache (:mod:`publish.cache`) by the hash of what they are made from.
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+
+import pikepdf
+from markupsafe import Markup
 
 from publish import model, rules
 from publish.cache import Cache, code_fingerprint
 from publish.diagnostics import Diagnostic, Location
 from publish.errors import RenderError, ResourceError
 from publish.fonts import FontFace
-from publish.output import engine, epub, halves, pdf, press
+from publish.makeup import mending, probe
+from publish.makeup.setting import Setting
+from publish.output import engine, epub, layout, marks, merge, pdf, press
 from publish.output.cover import generate_cover
-from publish.output.pagination import PageStart, page_starts
+from publish.output.pagination import PageStart
 from publish.project import Project
 from publish.render.xhtml import Renderer, toc_entries
 from publish.version import VERSION
@@ -78,8 +83,7 @@ def epub_book(context: Context, css: str, docs: list[epub.Document], page_starts
     book, project, faces = context.book, context.project, context.faces
     context.progress("packaging the EPUB")
     cover = cover_file(context)
-    if page_starts:
-        docs = epub.documents(book, context.renderer, cover.name, page_starts)
+    docs = epub.documents(book, context.renderer, cover.name, page_starts, epub_setting(context, css))
     characters = epub.text_of(docs)
     image_bytes = {image.path: (project.root / image.path).read_bytes() for image in book.images}
     source = (book.config.print.identifier or f"{context.identifier}#print") if page_starts else ""
@@ -91,24 +95,102 @@ def epub_book(context: Context, css: str, docs: list[epub.Document], page_starts
     return data
 
 
-def _book_html(context: Context, media_url: Callable[[model.Image], str], articles: range | None = None,
-               folios: dict[str, str] | None = None, closing: bool = False) -> str:
-    """The book for WeasyPrint, or the part of it laid out in one process (see :mod:`halves`)."""
+def epub_setting(context: Context, css: str) -> Setting:
+    """The EPUB's typesetting: its line heights, from its stylesheets (``css``) as WeasyPrint sets them."""
+    with pdf.Session(context.roots, context.faces, context.book.modified, "EPUB", context.locate) as session:
+        return _setting(context, session, pdf.font_css(context.faces) + css, for_pdf=False)
+
+
+def _setting(context: Context, session: pdf.Session, css: str, for_pdf: bool, press: bool = False) -> Setting:
+    roles = probe.probe(lambda html: session.paginate(html, css), context.book.config,
+                        context.renderer.font_families, VERSION)
+    settings = context.book.config.print
+    return Setting(roles, context.faces, pdf=for_pdf, footnotes=for_pdf and settings.notes == "footnotes",
+                   links=settings.links if press else "")
+
+
+def _parts(context: Context, media_url: Callable[[model.Image], str], setting: Setting) -> layout.Parts:
+    """The book's documents for WeasyPrint: the front matter, each article, a blank page, or all in one."""
     book, renderer = context.book, context.renderer
-    chapters = book.chapters if articles is None else [book.chapters[index] for index in articles]
-    with_toc = book.is_collection and (articles is None or folios is not None)  # a second half has none
-    toc = toc_entries(book, lambda chapter, fragment: f"#{fragment or chapter.id}") if with_toc else []
-    return renderer.pdf_book([renderer.article(chapter, media_url) for chapter in chapters], toc, VERSION,
-                             folios, closing)
+    articles = [renderer.article(chapter, media_url, setting) for chapter in book.chapters]
+    toc = toc_entries(book, lambda chapter, fragment: f"#{fragment or chapter.id}") if book.is_collection else []
+
+    def blank(side: str) -> str:
+        return renderer.pdf_book([], [], VERSION, front=False, side=side, blank="left" if side == "right" else "right")
+
+    return layout.Parts(
+        ids=[chapter.id for chapter in book.chapters],
+        front=lambda folios: renderer.pdf_book([], toc, VERSION, folios),
+        article=lambda index, side, mends: renderer.pdf_book([Markup(mending.apply(articles[index], mends))], [],
+                                                             VERSION, front=False, side=side),
+        blank=blank,
+        whole=lambda: renderer.pdf_book(articles, toc, VERSION),
+        has_toc=bool(toc),
+    )
+
+
+# On paper a link cannot be followed: it reads as text, and its address is printed (print.links).
+PRESS_LINKS = "a { color: inherit; text-decoration: none; }\n"
+
+# Articles laid out one by one open on the side their document's first page is on, not by a page break.
+_ARTICLE_DOCUMENTS = ".article { break-before: auto; }\n"
+
+
+def _lay_out(context: Context, session: pdf.Session, css: str, media_url: Callable[[model.Image], str],
+             press: bool, label: str) -> layout.Book | _Split:
+    """The book's pages for one PDF: article by article where the stylesheets allow it, else in one piece;
+    a big collection's press PDF in two parts (:func:`layout.lay_out_in_two`, by :func:`press_pdf`)."""
+    settings = context.book.config.print
+    split = layout.splittable(css) if settings.article_start != "continuous" else None
+    if split is None:
+        whole = css + layout.start_css(settings.article_start, press)
+        parts = _parts(context, media_url, _setting(context, session, whole, for_pdf=True, press=press))
+        context.progress(f"{label}: the whole book")
+        return layout.lay_out_whole(session, parts, whole)
+    split += _ARTICLE_DOCUMENTS
+    parts = _parts(context, media_url, _setting(context, session, split, for_pdf=True, press=press))
+    sides = layout.Sides(settings.article_start, blanks=press)
+
+    def article(session: pdf.Session, index: int, side: str) -> engine.Paginated:
+        laid, mends, faults = mending.lay_out(lambda mends: session.paginate(parts.article(index, side, mends), split))
+        where = Location(context.book.chapters[index].source)
+        session.found += [rules.PDF_MADE_UP(f"{label}: {mend.note}", _location(mend.source, where))
+                          for mend in mends if mend.note]
+        session.found += [(rules.PDF_UNDERFILLED if fault.kind == "underfilled" else rules.PDF_SHORT_LAST_PAGE)(
+            f"{label}: {fault.message}", _location(fault.source, where)) for fault in faults]
+        return laid
+
+    first = layout.first_part([len(parts.article(index, "right", ())) for index in range(len(parts.ids))])
+    if press and sides.fixed and first is not None:
+        return _Split(parts, split, sides, article, first)
+    return layout.lay_out(session, parts, split, sides, article,
+                          lambda message: context.progress(f"{label}: {message}"))
+
+
+def _location(source: str, fallback: Location) -> Location:
+    """A ``data-src`` value (``manuscript/01.md:14``) as a location."""
+    path, _, line = source.rpartition(":")
+    return Location(path, int(line)) if path and line.isdigit() else fallback
+
+
+@dataclass(frozen=True)
+class _Split:
+    """A press PDF to lay out in two parts."""
+
+    parts: layout.Parts
+    css: str
+    sides: layout.Sides
+    article: layout.ArticleLayout
+    first: int
 
 
 def press_pdf(context: Context, name: str, on_pages: Callable[[list[PageStart]], None], alone: bool = True) -> bytes:
     """The press PDF: declared PDF/X-4, CMYK through the output profile, bleed and marks.
 
-    A big collection is laid out in two halves (:mod:`halves`): on two cores where there are and the
-    press PDF is laid out ``alone``, one after the other beside another layout (the screen PDF's, which
-    takes the second core). Whether it is split depends only on the book, never on the machine or the
-    other outputs: the same manuscript always gives the same file.
+    A big collection is laid out in two parts: on two cores where there are and the press PDF is laid out
+    ``alone``, one after the other beside another layout (the screen PDF's, which takes the second core).
+    Whether it is split depends only on the book, never on the machine or the other outputs: the same
+    manuscript always gives the same file.
     """
     book, project = context.book, context.project
     profile = press_profile(context)
@@ -129,54 +211,50 @@ def press_pdf(context: Context, name: str, on_pages: Callable[[list[PageStart]],
         css = (pdf.page_css(book.config.print)
                + pdf.font_css(context.faces)
                + press.default_colour_css()
-               + press.cmyk_css(context.sheets(("base.css", "print.css", "extra.css")), profile))
+               + press.cmyk_css(context.sheets(("base.css", "print.css", "extra.css")), profile)
+               + PRESS_LINKS)
         engine.load()
         made = {photo: future.result() for photo, future in converting.items()}
 
-    def render(html: str, css: str, on_layout: Callable[[Any], Any] | None = None,
-               paginated: pdf.Paginated | None = None, progress: str = "press PDF") -> bytes:
-        data, notes = pdf.render_pdf(
-            html, css, context.roots, context.faces, book.modified, name, context.locate, pdf.Variant("pdf/x-4"),
-            made, on_layout, (lambda page: context.progress(f"{progress}: page {page}")) if progress else None,
-            paginated)
-        context.found.extend(notes)
-        return data
+    def session() -> pdf.Session:
+        return pdf.Session(context.roots, context.faces, book.modified, name, context.locate, pdf.Variant("pdf/x-4"),
+                           made)
 
-    data = _press_halves(context, media_url, css, render, on_pages, profile, alone)
-    if data is None:
-        whole = render(_book_html(context, media_url), css, lambda document: on_pages(page_starts(document)))
-        data = press.finish(whole, profile, f"{context.identifier}#print")
+    with session() as ours:
+        laid = _lay_out(context, ours, css, media_url, press=True, label="press PDF")
+        if isinstance(laid, _Split):
+            context.progress("press PDF: laid out in two parts")
+            before = len(context.found)
+            parts = layout.lay_out_in_two(ours, session, laid.parts, laid.css, laid.sides, laid.article, laid.first,
+                                          on_pages, context.found, alone,
+                                          lambda message: context.progress(f"press PDF, {message}"))
+            context.found[before:] = list(dict.fromkeys(context.found[before:]))  # each part warns of the same
+            context.found.extend(ours.found)
+            with merge.merged(parts) as merged:
+                data = _finished(context, merged, profile, pack=True)
+        else:
+            on_pages(laid.starts())
+            context.progress("press PDF: writing")
+            written = ours.write(laid.documents(), laid.pages())
+            context.found.extend(ours.found)
+            with pikepdf.open(io.BytesIO(written)) as opened:
+                data = _finished(context, opened, profile)
     rgb = press.rgb_uses(data)
     if rgb:
         raise RenderError([rules.PDF_RGB_LEFT(f"RGB colour in the press PDF: {'; '.join(rgb[:5])}", Location(name))])
     return data
 
 
-def _press_halves(context: Context, media_url: Callable[[model.Image], str], css: str, render: halves.Render,
-                  on_pages: Callable[[list[PageStart]], None], profile: press.PressProfile,
-                  fork: bool) -> bytes | None:
-    """The press PDF laid out in two halves (:mod:`halves`), in two processes if ``fork``; None where one
-    layout is as fast or the halves could not be put together."""
-    book = context.book
-    split_css = halves.splittable(css) if book.is_collection else None
-    if split_css is None:
-        return None
-    first = halves.first_half([len(context.renderer.article(chapter, media_url)) for chapter in book.chapters])
-    if first is None:
-        return None
-    context.progress("press PDF: laid out in two halves")
-    before = len(context.found)
-    try:
-        parts = halves.lay_out([chapter.id for chapter in book.chapters], first,
-                               partial(_book_html, context, media_url), split_css, render, on_pages, context.found,
-                               fork)
-    except pdf.Abandoned as exc:
-        del context.found[before:]
-        context.progress(f"press PDF: laid out again in one piece ({exc})")
-        return None
-    context.found[before:] = list(dict.fromkeys(context.found[before:]))  # each part warns of the same things
-    with halves.merged(parts) as merged:
-        return press.finish_pdf(merged, profile, f"{context.identifier}#print", pack=True)
+def _finished(context: Context, written: pikepdf.Pdf, profile: press.PressProfile, pack: bool = False) -> bytes:
+    """The press PDF as a printer takes it: no annotation on the printed area, crop marks and the slug
+    outside the bleed (``print.marks``), CMYK with its output intent."""
+    settings, config = context.book.config.print, context.book.config
+    press.drop_annotations(written)
+    if settings.marks:
+        page = context.renderer.labels["page"]
+        slugs = [f"{config.title} — {page} {number}" for number in range(1, len(written.pages) + 1)]
+        marks.add_marks(written, slugs, settings.bleed, context.faces)
+    return press.finish_pdf(written, profile, f"{context.identifier}#print", pack=pack)
 
 
 def press_profile(context: Context) -> press.PressProfile:
@@ -191,16 +269,18 @@ def press_profile(context: Context) -> press.PressProfile:
 
 
 def screen_pdf(context: Context, name: str) -> bytes:
-    """The screen PDF: tagged (declared PDF/UA-1), RGB, no bleed or marks."""
+    """The screen PDF: tagged (declared PDF/UA-1), RGB, no bleed or marks, no blank pages."""
     book = context.book
-    html = _book_html(context, lambda image: image.path)
     css = (pdf.page_css(book.config.print, press=False)
            + pdf.font_css(context.faces)
            + context.sheets(("base.css", "print.css", "extra.css")))
-    data, notes = pdf.render_pdf(html, css, context.roots, context.faces, book.modified, name, context.locate,
-                                 pdf.Variant("pdf/ua-1", tagged=True),
-                                 progress=lambda page: context.progress(f"screen PDF: page {page}"))
-    context.found.extend(notes)
+    with pdf.Session(context.roots, context.faces, book.modified, name, context.locate,
+                     pdf.Variant("pdf/ua-1", tagged=True)) as session:
+        laid = _lay_out(context, session, css, lambda image: image.path, press=False, label="screen PDF")
+        assert isinstance(laid, layout.Book)  # (only a press PDF is split)
+        context.progress("screen PDF: writing")
+        data = session.write(laid.documents(), laid.pages())
+        context.found.extend(session.found)
     return data
 
 

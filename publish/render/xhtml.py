@@ -10,7 +10,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from publish import model
-from publish.render.labels import labels_for
+from publish.makeup.setting import PLAIN, Setting
+from publish.render.labels import identifier_line, labels_for, publisher_line
 from publish.resources import TEMPLATES_DIR
 from publish.text.dates import dateline_date, long_date
 
@@ -49,10 +50,12 @@ class Renderer:
     def _render(self, template: str, **context: Any) -> Markup:
         return Markup(self.env.get_template(template).render(labels=self.labels, **context))
 
-    def article(self, chapter: model.Chapter, media_url: MediaUrl) -> Markup:
+    def article(self, chapter: model.Chapter, media_url: MediaUrl, setting: Setting = PLAIN) -> Markup:
+        """One article; ``setting`` is the output's typesetting (line heights, tracking: see
+        :mod:`publish.makeup.setting`)."""
         dateline = dateline_date(chapter.date, self.language) if chapter.date else ""
         return self._render(
-            "article.j2", chapter=chapter, dateline=dateline or chapter.place, media_url=media_url,
+            "article.j2", chapter=chapter, dateline=dateline or chapter.place, media_url=media_url, setting=setting,
         )
 
     def titlepage(self) -> Markup:
@@ -60,7 +63,8 @@ class Renderer:
         return self._render(
             "titlepage.j2",
             config=config,
-            identifier=self.identifier,
+            publisher_line=publisher_line(config.publisher, self.language) if config.publisher else "",
+            identifier_line=identifier_line(config.identifier, self.language),
             long_date=long_date(config.date, self.language) if config.date else "",
             font_families=self.font_families,
         )
@@ -78,11 +82,14 @@ class Renderer:
                  pages: list[dict[str, str]] | None = None) -> Markup:
         return self._render("epub_nav.j2", toc=toc, landmarks=landmarks, pages=pages or [])
 
-    def pdf_book(self, articles: list[Markup], toc: list[TocEntry], version: str,
-                 folios: dict[str, str] | None = None, closing: bool = False) -> str:
-        """The book for WeasyPrint. ``folios`` gives the TOC's page numbers as text (by href) when the
-        articles are laid out elsewhere; ``closing`` ends it with an empty article, which opens a page
-        as the next article would."""
+    def pdf_book(self, articles: list[Markup], toc: list[TocEntry], version: str, folios: dict[str, str] | None = None,
+                 front: bool = True, side: str = "", blank: str = "") -> str:
+        """The book, or a part of it laid out as a document of its own, for WeasyPrint.
+
+        ``front`` puts the title page first; ``folios`` gives the TOC's page numbers as text (by href)
+        when the articles are laid out in other documents; ``side`` ("left", "right") is the side of the
+        document's first page; ``blank`` ends it with an empty article that opens a page on that side.
+        """
         return self.env.get_template("pdf_book.html.j2").render(
             lang=self.language,
             labels=self.labels,
@@ -93,7 +100,9 @@ class Renderer:
             articles=articles,
             version=version,
             folios=folios or {},
-            closing=closing,
+            front=front,
+            side=side,
+            blank=blank,
         )
 
 

@@ -1,0 +1,410 @@
+"""Mending an article's pages: figures that float, no half-empty pages, no scrap of an article on a page.
+
+An article is laid out (as a document of its own), its pages are measured, and the first fault found is
+mended in its markup; then it is laid out again, until nothing is left to mend (at most
+:data:`ATTEMPTS` times). The faults and their mends, as a typesetter makes them:
+
+- a figure that did not fit under the text before it went to the next page and left a gap: it is scaled
+  down (up to 15 %) when that keeps it in place, else it goes to the top of the next page and the text
+  that follows it fills the gap (the paragraph running there is cut in two around it);
+- a figure taller than the page area gets a page of its own, scaled to fit;
+- the last page of an article holds fewer than :data:`LAST_LINES` lines: lines of the page before are
+  sent to it (``widows``), as long as that page keeps its own;
+- a page other than the last less than :data:`FILLED` full that nothing here can mend is reported.
+
+The markup is changed through :class:`Mend` values (an element by its path from the ``<article>``
+element, and what to do to it), so that the same mends always give the same markup.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import lxml.html
+from lxml import etree
+
+from publish.makeup import measure
+from publish.output import engine
+
+ATTEMPTS = 5
+FILLED = 0.70  # a page of an article other than its last is at least this full
+LAST_LINES = 5  # lines of text on an article's last page, at least
+SHRINK = 0.85  # a figure may be scaled down to this, to stay where it is anchored
+ORPHANS = 2  # lines of a paragraph kept at the foot of a page (as base.css sets widows and orphans)
+
+Path = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Mend:
+    """One change to an article's markup: ``kind`` is "style" (add ``css`` to the element at ``path``),
+    "move" (move the figure at ``path`` before ``to``, cutting that paragraph after ``letters`` letters)."""
+
+    kind: str
+    path: Path
+    css: str = ""
+    to: Path = ()
+    letters: int = 0
+    note: str = field(default="", compare=False)  # what it does, for the report
+    source: str = field(default="", compare=False)  # the manuscript line of what it changes
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What is wrong with an article's pages, for the report."""
+
+    kind: str  # "underfilled" or "short last page"
+    page: int  # index of the page in the article
+    message: str
+    source: str = ""  # the manuscript line of the block where it shows
+
+
+def apply(markup: str, mends: Sequence[Mend]) -> str:
+    """``markup`` (one ``<article>`` element) with ``mends`` made."""
+    if not mends:
+        return markup
+    article = lxml.html.fragment_fromstring(markup)
+    moves = [mend for mend in mends if mend.kind == "move"]
+    if moves:  # the places blocks had, for the EPUB's page markers (see publish.output.pagination)
+        for index, child in enumerate(child for child in article if isinstance(child.tag, str)):
+            child.set("data-o", str(index))
+    for mend in mends:
+        if mend.kind == "style":
+            element = _follow(article, mend.path)
+            if element is not None:
+                style = element.get("style", "")
+                element.set("style", f"{style}; {mend.css}" if style else mend.css)
+    # Moves last, the latest first: a move shifts the paths of what follows it.
+    for mend in sorted(moves, key=lambda mend: mend.to, reverse=True):
+        _move(article, mend)
+    return str(lxml.html.tostring(article, encoding="unicode"))
+
+
+def _follow(root: etree._Element, path: Path) -> etree._Element | None:
+    element = root
+    for index in path:
+        children = [child for child in element if isinstance(child.tag, str)]
+        if index >= len(children):
+            return None
+        element = children[index]
+    return element
+
+
+def _move(article: etree._Element, mend: Mend) -> None:
+    figure, target = _follow(article, mend.path), _follow(article, mend.to)
+    if figure is None or target is None:
+        return
+    if mend.letters:
+        second = _cut(target, mend.letters)
+        target.addnext(figure)
+        figure.addnext(second)
+    else:
+        target.addprevious(figure)
+
+
+def _cut(paragraph: etree._Element, letters: int) -> etree._Element:
+    """Cut ``paragraph`` after ``letters`` letters (white space not counted); returns the second part, which
+    continues the first (no indent; the first's last line stays justified) and says where it came from."""
+    second = _split(paragraph, letters)
+    second.set("data-cut", str(letters))
+    second.set("style", "; ".join(filter(None, [paragraph.get("style", ""), "text-indent: 0"])))
+    paragraph.set("style", "; ".join(filter(None, [paragraph.get("style", ""), "text-align-last: justify"])))
+    return second
+
+
+def _letters(text: str | None) -> int:
+    return sum(1 for char in text or "" if not char.isspace())
+
+
+def _at(text: str, count: int) -> int:
+    """The index in ``text`` of its letter number ``count`` (from 0); its length when it has fewer."""
+    seen = 0
+    for index, char in enumerate(text):
+        if not char.isspace():
+            if seen == count:
+                return index
+            seen += 1
+    return len(text)
+
+
+def _split(element: etree._Element, letters: int) -> etree._Element:
+    """Split ``element`` after ``letters`` letters: it keeps them, the returned copy (same tag and
+    attributes, no tail) gets the rest, inline elements split on the way."""
+    right = etree.Element(element.tag, {str(key): str(value) for key, value in element.attrib.items()})
+    text = element.text or ""
+    if letters < _letters(text) or (letters == _letters(text) and not len(element)):
+        cut = _at(text, letters)
+        element.text, right.text = text[:cut].rstrip(), text[cut:]  # (a space at its end would widen the line)
+        for child in list(element):
+            right.append(child)
+        return right
+    remaining = letters - _letters(text)
+    children = list(element)
+    for index, child in enumerate(children):
+        if remaining == 0:
+            for rest in children[index:]:
+                right.append(rest)
+            return right
+        inner = _letters("".join(str(piece) for piece in child.itertext()))
+        if remaining < inner:
+            part = _split(child, remaining)
+            part.tail, child.tail = child.tail, None
+            right.append(part)
+            for rest in children[index + 1:]:
+                right.append(rest)
+            return right
+        remaining -= inner
+        tail = child.tail or ""
+        if remaining < _letters(tail) or (remaining == _letters(tail) and index + 1 == len(children)):
+            cut = _at(tail, remaining)
+            child.tail, right.text = tail[:cut].rstrip(), tail[cut:]
+            for rest in children[index + 1:]:
+                right.append(rest)
+            return right
+        remaining -= _letters(tail)
+    return right
+
+
+# Measuring an article and choosing the mend ------------------------------------------------------------
+
+
+class _Article:
+    """The pages of one article's document and how to find its elements."""
+
+    def __init__(self, views: list[engine.PageView]) -> None:
+        self.views = views
+        root = views[0].root if views else None
+        self.parents = {kid: parent for parent in root.iter() for kid in parent} if root is not None else {}
+        self.article = next((element for element in (root.iter() if root is not None else ())
+                             if "article" in (element.get("class") or "").split()), None)
+
+    def path(self, element: object) -> Path | None:
+        """The element's path of child indexes from the ``<article>`` element."""
+        path: list[int] = []
+        current = element
+        while current is not None and current is not self.article:
+            parent = self.parents.get(current)
+            if parent is None:
+                return None
+            siblings = [kid for kid in parent if isinstance(kid.tag, str)]
+            path.insert(0, siblings.index(current))
+            current = parent
+        return tuple(path) if current is self.article else None
+
+    def source(self, element: object) -> str:
+        """The manuscript line (``data-src``) of the block that holds ``element``."""
+        current = element
+        while current is not None:
+            found = getattr(current, "get", lambda key: None)("data-src")
+            if found:
+                return str(found)
+            current = self.parents.get(current)
+        return ""
+
+    def top_level(self, element: object) -> object:
+        """The child of the ``<article>`` element that holds ``element``."""
+        current = element
+        while current is not None and self.parents.get(current) is not self.article:
+            current = self.parents.get(current)
+        return current
+
+
+def _is_figure(element: object) -> bool:
+    return "figure" in ((getattr(element, "get", lambda key: None)("class") or "").split())
+
+
+def mends_for(views: list[engine.PageView], mends: tuple[Mend, ...]) -> tuple[list[Mend], list[Fault]]:
+    """The mends for the first fault of an article's pages (none when it has none), and the faults that
+    cannot be mended."""
+    article = _Article(views)
+    faults: list[Fault] = []
+    for index, view in enumerate(views):
+        tall = _too_tall(article, view, mends)
+        if tall:
+            return tall, []
+        if index + 1 < len(views):
+            pushed = _pushed_figure(article, view, views[index + 1], mends)
+            if pushed:
+                return pushed, []
+            if measure.fill(view) < FILLED and not view.blank:
+                faults.append(Fault("underfilled", index, f"page {index + 1} of the article is only "
+                                    f"{measure.fill(view):.0%} full", article.source(_last_block(view))))
+    if len(views) > 1:
+        short = _short_last_page(article, views, mends)
+        if short is not None:
+            return short, faults
+        lines = measure.text_lines(views[-1])
+        if lines < LAST_LINES:
+            faults.append(Fault("short last page", len(views) - 1,
+                                f"the article ends with {lines} line(s) on its last page",
+                                article.source(_last_block(views[-1]))))
+    return [], faults
+
+
+def _last_block(view: engine.PageView) -> object | None:
+    return view.lines[-1].block if view.lines else None
+
+
+def _figures(view: engine.PageView) -> list[engine.Block]:
+    return [block for block in view.blocks if _is_figure(block.element)]
+
+
+def _too_tall(article: _Article, view: engine.PageView, mends: tuple[Mend, ...]) -> list[Mend]:
+    """A figure taller than the page area: on a page of its own, its image scaled so that it fits."""
+    height = view.area[3]
+    for block in _figures(view):
+        if block.height <= height + 0.5:
+            continue
+        path, picture = article.path(block.element), _picture(view, block)
+        if path is None or picture is None or any(mend.path == path for mend in mends):
+            continue
+        image = picture.height - (block.height - height) - 2
+        note = f"figure taller than the page: on a page of its own, scaled to {image / picture.height:.0%}"
+        return [Mend("style", path, "break-before: page; break-after: page", note=note,
+                     source=article.source(block.element)),
+                Mend("style", (*path, 0), f"max-height: {max(image, 1):.2f}px")]
+    return []
+
+
+def _picture(view: engine.PageView, block: engine.Block) -> engine.Picture | None:
+    return next((picture for picture in view.pictures
+                 if block.y <= picture.y and picture.y + picture.height <= block.y + block.height + 0.5), None)
+
+
+def _pushed_figure(article: _Article, view: engine.PageView, following: engine.PageView,
+                   mends: tuple[Mend, ...]) -> list[Mend]:
+    """A figure at the top of ``following`` that left a gap at the foot of ``view``."""
+    top = following.area[1]
+    figures = [block for block in _figures(following) if block.y <= top + 1 and block.depth <= 1]
+    if not figures:
+        return []
+    figure = figures[0]
+    path = article.path(figure.element)
+    if path is None or any(mend.path == path for mend in mends):  # (mended once: it stays)
+        return []
+    body = _body_line(following)
+    gap = view.area[1] + view.area[3] - measure.bottom(view)
+    if body is None or gap < 2 * body:
+        return []
+    picture = _picture(following, figure)
+    if picture is not None:  # scaled down a little, it may stay where it is anchored
+        margin = picture.y - figure.y
+        scale = (gap - margin - (figure.height - margin - picture.height)) / picture.height
+        if scale >= SHRINK:
+            height = math.floor(picture.height * scale * 100) / 100 - 0.5
+            return [Mend("style", (*path, 0), f"max-height: {height:.2f}px",
+                         note=f"figure scaled to {height / picture.height:.0%} to stay where it is anchored",
+                         source=article.source(figure.element))]
+    return _move_to_top(article, following, figure, path, gap)
+
+
+def _body_line(view: engine.PageView) -> float | None:
+    heights = [line.height for line in view.lines if line.align == "justify"]
+    return max(set(heights), key=heights.count) if heights else None
+
+
+def _move_to_top(article: _Article, following: engine.PageView, figure: engine.Block, path: Path,
+                 gap: float) -> list[Mend]:
+    """The figure moved to where the next page will begin once the text after it fills ``gap``."""
+    after = [line for line in following.lines if line.y >= figure.y + figure.height - 0.5]
+    if not after:
+        return []
+    start = after[0].y
+    fits = [line for line in after if line.y + line.height - start <= gap + 0.5]
+    if not fits or len(fits) == len(after):
+        return []
+    first_out = after[len(fits)]
+    block = first_out.block
+    lines_of_block = [line for line in after if line.block is block]
+    before_in_block = lines_of_block.index(first_out)
+    if before_in_block and (before_in_block < ORPHANS or len(lines_of_block) - before_in_block < ORPHANS):
+        first_out = lines_of_block[0]  # too few lines either side: the whole paragraph goes after the figure
+        before_in_block = 0
+    target = article.path(article.top_level(block))
+    if target is None:
+        return []
+    letters = sum(1 for line in lines_of_block[:before_in_block] for char in line.text if not char.isspace())
+    if letters and article.top_level(block) is not block:  # a paragraph inside a quote or list: not cut
+        letters = 0
+    return [Mend("move", path, to=target, letters=letters,
+                 note="figure moved to the top of the next page; the text after it fills the page before",
+                 source=article.source(figure.element))]
+
+
+def _short_last_page(article: _Article, views: list[engine.PageView], mends: tuple[Mend, ...]) -> list[Mend] | None:
+    """The page break before an article's last page moved up, so that the page gets at least
+    :data:`LAST_LINES` lines, as long as the page before stays :data:`FILLED` and no paragraph is left
+    with fewer than :data:`ORPHANS` lines on either page."""
+    last, before = views[-1], views[-2]
+    missing = LAST_LINES - measure.text_lines(last)
+    if missing <= 0 or any(mend.note.endswith("last page") for mend in mends):
+        return None
+    lines = [line for line in before.lines if line.text.strip() and line.block is not None]
+    top, height = before.area[1], before.area[3]
+    for moved in range(missing, len(lines)):
+        first = lines[-moved]  # the line that would open the last page
+        if (first.y - top) / height < FILLED:
+            return None
+        block = first.block
+        own = [line for line in lines if line.block is block]
+        index = own.index(first)
+        outer = article.top_level(block)
+        note = (f"{moved} line(s) of the page before sent to the article's last page, which had "
+                f"{LAST_LINES - missing}")
+        if index == 0 and outer is not None and lines.index(first) == _first_line_of(lines, outer, article):
+            path = article.path(outer)
+            if path is not None:
+                return [Mend("style", path, "break-before: page", note=note, source=article.source(block))]
+        if index >= ORPHANS and article.top_level(block) is block:
+            path = article.path(block)
+            later = [article.path(line.block) for line in lines[lines.index(own[-1]) + 1:]]
+            if path is None or None in later:
+                continue
+            widows = len(own) - index + sum(1 for line in last.lines if line.block is block)
+            mends_now = [Mend("style", path, f"widows: {widows}; break-after: avoid", note=note,
+                              source=article.source(block))]
+            for other in dict.fromkeys(p for p in later if p is not None and p != path):
+                mends_now.append(Mend("style", other, "break-after: avoid"))
+            return mends_now
+    return None
+
+
+def _first_line_of(lines: list[engine.Line], outer: object, article: _Article) -> int:
+    """The index in ``lines`` of the first line inside the top-level block ``outer``."""
+    return next((index for index, line in enumerate(lines) if article.top_level(line.block) is outer), -1)
+
+
+def badness(views: Sequence[engine.PageView]) -> float:
+    """How far an article's pages are from what a typesetter accepts: the white left on its pages but
+    the last (below :data:`FILLED`, counted double), and the lines its last page lacks."""
+    if not views:
+        return 0.0
+    white = sum(max(0.0, FILLED - measure.fill(view)) * 2 + max(0.0, 1 - measure.fill(view)) * 0.1
+                for view in views[:-1] if not view.blank)
+    short = max(0, LAST_LINES - measure.text_lines(views[-1])) if len(views) > 1 else 0
+    return white + short * 0.1 + len(views) * 0.01
+
+
+def lay_out(paginate: Callable[[Sequence[Mend]], engine.Paginated]) -> tuple[engine.Paginated, list[Mend],
+                                                                              list[Fault]]:
+    """The article laid out and mended (see the module's docstring): its document, the mends kept, and
+    the faults left. A mend is kept only when it leaves the pages better than they were."""
+    mends: tuple[Mend, ...] = ()
+    laid = paginate(mends)
+    views = engine.views(laid.document)
+    faults: list[Fault] = []
+    for _ in range(ATTEMPTS):
+        found, faults = mends_for(views, mends)
+        if not found:
+            break
+        tried = mends + tuple(found)
+        again = paginate(tried)
+        again_views = engine.views(again.document)
+        if badness(again_views) >= badness(views):
+            break
+        mends, laid, views = tried, again, again_views
+    else:
+        faults = mends_for(views, mends)[1]
+    return laid, list(mends), faults

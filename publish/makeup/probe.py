@@ -1,0 +1,114 @@
+"""What the design does to each kind of text, measured on a sample laid out with the book's stylesheets.
+
+Line heights that clear stacked marks, and tracking that keeps justified lines tight, depend on the face,
+size, line height, measure and first-line indent the stylesheets give each kind of text (a title, a
+lead, a paragraph after a heading...). Rather than read CSS, publish renders a sample article with the
+book's own templates, every construct in it, lays it out once with the output's stylesheets (about
+20 ms), and reads the lines back: whatever the stylesheets say, this is what they do.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from markupsafe import Markup
+
+from publish import model
+from publish.config import BookConfig
+from publish.diagnostics import Location
+from publish.makeup.setting import Role, Roles
+from publish.output import engine
+from publish.render.xhtml import Renderer
+
+# Roles: the kinds of text the templates set, as publish.makeup.setting names them.
+FILLER = " mm"  # a word after the token
+_WHERE = Location("probe")
+_IMAGE = model.Image("probe.png", "image/png", 8, 8, "0" * 64, "probe.png")
+_PIXEL = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQ"
+          "AAAABJRU5ErkJggg==")
+INLINES = ("strong", "em", "code", "link", "noteref")
+ROLES = ("title", "dateline", "lead", "first", "body", "h2", "h3", "h4", "h5", "h6", "after", "quote", "item",
+         "loose", "head", "cell", "caption", "pre", "byline", "note", "booktitle")
+
+
+def _text(token: str) -> tuple[model.Inline, ...]:
+    return (model.Text(token + FILLER),)
+
+
+def _paragraph(token: str) -> model.Paragraph:
+    return model.Paragraph(_text(token), _WHERE)
+
+
+def sample_book(config: BookConfig) -> model.Book:
+    """A book of one article with every construct the templates know, each text starting with a token
+    that names its role (``Qbody``...)."""
+    body = model.Paragraph((
+        model.Text("Qbody" + FILLER), model.Strong((model.Text("Qstrong"),)), model.Text(" "),
+        model.Emphasis((model.Text("Qem"),)), model.Text(" "), model.Code("Qcode"), model.Text(" "),
+        model.Link("https://example.org", "", (model.Text("Qlink"),)), model.FootnoteRef(1, "pr-fnref1", "pr-fn1"),
+        model.Text(FILLER)), _WHERE)
+    blocks: list[model.Block] = [
+        _paragraph("Qfirst"), body,
+        *[model.Heading(level, _text(f"Qh{level}"), f"pr-s{level}", _WHERE) for level in range(2, 7)],
+        _paragraph("Qafter"),
+        model.BlockQuote((_paragraph("Qquote"),), _WHERE),
+        model.ListBlock(False, 1, True, (model.ListItem((_paragraph("Qitem"),)),), _WHERE),
+        model.ListBlock(True, 1, False, (model.ListItem((_paragraph("Qloose"),)),), _WHERE),
+        model.Table(((model.TableCell(_text("Qhead"), "", True),),), ((model.TableCell(_text("Qcell"), "", False),),),
+                    _WHERE),
+        model.Figure(_IMAGE, _text("Qcaption"), "probe", "Qcredit" + FILLER, "pr-fig1", _WHERE),
+        model.CodeBlock("Qpre" + FILLER, "", _WHERE),
+    ]
+    chapter = model.Chapter(
+        id="pr", source="probe", title="Qtitle" + FILLER, date=datetime.date(2024, 1, 1), place="Qdateline" + FILLER,
+        byline="Qbyline" + FILLER, lead=_text("Qlead"), blocks=tuple(blocks),
+        footnotes=(model.Footnote(1, "pr-fn1", "pr-fnref1", (_paragraph("Qnote"),)),), location=_WHERE,
+    )
+    sample = replace(config, title="Qbooktitle" + FILLER)
+    return model.Book(sample, (chapter,), None, datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC))
+
+
+def sample_html(config: BookConfig, families: tuple[str, ...], version: str) -> str:
+    """The sample book as one document for WeasyPrint: the article, and the title page's title."""
+    book = sample_book(config)
+    renderer = Renderer(book, "urn:uuid:probe", families)
+    article = renderer.article(book.chapters[0], lambda image: _PIXEL)
+    title = '<h1 class="titlepage-title" style="page: auto">Qbooktitle mm</h1>'
+    return renderer.pdf_book([article, Markup(title)], [], version, front=False)
+
+
+def measure(views: Sequence[engine.PageView]) -> Roles:
+    """The roles as the sample's pages show them."""
+    lines: dict[str, list[engine.Line]] = {}
+    inlines: dict[str, tuple[engine.Font, float]] = {}
+    current = ""
+    for view in views:
+        for line in view.lines + view.notes:
+            words = line.text.split()
+            token = next((word[1:] for word in words if word.startswith("Q") and word[1:] in ROLES), None)
+            current = token or current
+            if not current or not words:
+                continue
+            lines.setdefault(current, []).append(line)
+            for run in line.runs:
+                token = run.text.strip()
+                if token.startswith("Q") and token[1:] in INLINES:
+                    inlines[token[1:]] = (run.font, run.size)
+                elif token == "1" and current == "body":
+                    inlines["noteref"] = (run.font, run.size)
+    roles = {}
+    for name, found in lines.items():
+        first = found[0]
+        main = max(first.runs, key=lambda run: len(run.text))
+        roles[name] = Role(main.font, main.size, first.height, first.measure, first.runs[0].x - first.left,
+                           first.align)
+    return Roles(roles, inlines)
+
+
+def probe(paginate: Callable[[str], engine.Paginated], config: BookConfig, families: tuple[str, ...],
+          version: str) -> Roles:
+    """The roles of the design whose stylesheets ``paginate`` lays documents out with."""
+    laid = paginate(sample_html(config, families, version))
+    return measure(engine.views(laid.document))
