@@ -43,6 +43,12 @@ def text_lines(view: PageView) -> int:
     return sum(1 for line in view.lines + view.notes if line.text.strip())
 
 
+def content_lines(view: PageView, line: float) -> float:
+    """How many lines of text of ``line`` px the page's content is worth: its lines, and its pictures by
+    their height (a page with a photo on it is no scrap)."""
+    return text_lines(view) + sum(picture.height for picture in view.pictures) / line
+
+
 @dataclass(frozen=True)
 class Collision:
     page: int  # index of the page in its document

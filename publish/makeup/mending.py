@@ -40,13 +40,16 @@ Path = tuple[int, ...]
 @dataclass(frozen=True)
 class Mend:
     """One change to an article's markup: ``kind`` is "style" (add ``css`` to the element at ``path``),
-    "move" (move the figure at ``path`` before ``to``, cutting that paragraph after ``letters`` letters)."""
+    "park" (take the figure at ``path`` out of the way, to the article's end, to see where the page after
+    ``page`` begins without it), "move" (the figure at ``path`` put before ``to``, cutting that paragraph
+    after ``letters`` letters)."""
 
     kind: str
     path: Path
     css: str = ""
     to: Path = ()
     letters: int = 0
+    page: int = 0  # for "park": the page the figure left
     note: str = field(default="", compare=False)  # what it does, for the report
     source: str = field(default="", compare=False)  # the manuscript line of what it changes
 
@@ -67,7 +70,9 @@ def apply(markup: str, mends: Sequence[Mend]) -> str:
         return markup
     article = lxml.html.fragment_fromstring(markup)
     moves = [mend for mend in mends if mend.kind == "move"]
-    if moves:  # the places blocks had, for the EPUB's page markers (see publish.output.pagination)
+    moved = {mend.path for mend in moves}
+    parks = [mend for mend in mends if mend.kind == "park" and mend.path not in moved]
+    if moves or parks:  # the places blocks had: the EPUB's page markers (publish.output.pagination), _unpark
         for index, child in enumerate(child for child in article if isinstance(child.tag, str)):
             child.set("data-o", str(index))
     for mend in mends:
@@ -79,6 +84,10 @@ def apply(markup: str, mends: Sequence[Mend]) -> str:
     # Moves last, the latest first: a move shifts the paths of what follows it.
     for mend in sorted(moves, key=lambda mend: mend.to, reverse=True):
         _move(article, mend)
+    for mend in parks:
+        figure = _follow(article, mend.path)
+        if figure is not None:
+            article.append(figure)
     return str(lxml.html.tostring(article, encoding="unicode"))
 
 
@@ -96,6 +105,7 @@ def _move(article: etree._Element, mend: Mend) -> None:
     figure, target = _follow(article, mend.path), _follow(article, mend.to)
     if figure is None or target is None:
         return
+    figure.set("data-moved", "")  # a float: a page that opens with it opens with the text after it
     if mend.letters:
         second = _cut(target, mend.letters)
         target.addnext(figure)
@@ -220,6 +230,10 @@ def mends_for(views: list[engine.PageView], mends: tuple[Mend, ...]) -> tuple[li
     cannot be mended."""
     article = _Article(views)
     faults: list[Fault] = []
+    moved = {mend.path for mend in mends if mend.kind == "move"}
+    parked = [mend for mend in mends if mend.kind == "park" and mend.path not in moved]
+    if parked:
+        return _unpark(article, views, parked[-1]), faults
     for index, view in enumerate(views):
         tall = _too_tall(article, view, mends)
         if tall:
@@ -236,7 +250,7 @@ def mends_for(views: list[engine.PageView], mends: tuple[Mend, ...]) -> tuple[li
         if short is not None:
             return short, faults
         lines = measure.text_lines(views[-1])
-        if lines < LAST_LINES:
+        if _last_lines(views) < LAST_LINES:
             faults.append(Fault("short last page", len(views) - 1,
                                 f"the article ends with {lines} line(s) on its last page",
                                 article.source(_last_block(views[-1]))))
@@ -297,7 +311,8 @@ def _pushed_figure(article: _Article, view: engine.PageView, following: engine.P
             return [Mend("style", (*path, 0), f"max-height: {height:.2f}px",
                          note=f"figure scaled to {height / picture.height:.0%} to stay where it is anchored",
                          source=article.source(figure.element))]
-    return _move_to_top(article, following, figure, path, gap)
+    return [Mend("park", path, page=views_index(view), note="figure moved to the top of the next page; the text "
+                 "after it fills the page before", source=article.source(figure.element))]
 
 
 def _body_line(view: engine.PageView) -> float | None:
@@ -305,32 +320,30 @@ def _body_line(view: engine.PageView) -> float | None:
     return max(set(heights), key=heights.count) if heights else None
 
 
-def _move_to_top(article: _Article, following: engine.PageView, figure: engine.Block, path: Path,
-                 gap: float) -> list[Mend]:
-    """The figure moved to where the next page will begin once the text after it fills ``gap``."""
-    after = [line for line in following.lines if line.y >= figure.y + figure.height - 0.5]
-    if not after:
+def views_index(view: engine.PageView) -> int:
+    return view.index
+
+
+def _unpark(article: _Article, views: list[engine.PageView], park: Mend) -> list[Mend]:
+    """Where the page after the one a figure left begins once the figure is out of the way: the figure is
+    put there, at the top of that page, cutting the paragraph that runs across (its first part keeps its
+    lines, since it is set as it was with the figure out of the way)."""
+    if park.page + 1 >= len(views):
         return []
-    start = after[0].y
-    fits = [line for line in after if line.y + line.height - start <= gap + 0.5]
-    if not fits or len(fits) == len(after):
+    opening = next((line for line in views[park.page + 1].lines if line.text.strip()), None)
+    if opening is None:
         return []
-    first_out = after[len(fits)]
-    block = first_out.block
-    lines_of_block = [line for line in after if line.block is block]
-    before_in_block = lines_of_block.index(first_out)
-    if before_in_block and (before_in_block < ORPHANS or len(lines_of_block) - before_in_block < ORPHANS):
-        first_out = lines_of_block[0]  # too few lines either side: the whole paragraph goes after the figure
-        before_in_block = 0
-    target = article.path(article.top_level(block))
-    if target is None:
+    block = opening.block
+    outer = article.top_level(block)
+    where = getattr(outer, "get", lambda key: None)("data-o")  # its place with the figure where it was
+    if where is None:
         return []
-    letters = sum(1 for line in lines_of_block[:before_in_block] for char in line.text if not char.isspace())
-    if letters and article.top_level(block) is not block:  # a paragraph inside a quote or list: not cut
-        letters = 0
-    return [Mend("move", path, to=target, letters=letters,
-                 note="figure moved to the top of the next page; the text after it fills the page before",
-                 source=article.source(figure.element))]
+    target = (int(where),)
+    letters = 0
+    if outer is block:  # a paragraph that runs across the pages: cut after what the page before holds
+        letters = sum(1 for view in views[:park.page + 1] for line in view.lines if line.block is block
+                      for char in line.text if not char.isspace())
+    return [Mend("move", park.path, to=target, letters=letters, note=park.note, source=park.source)]
 
 
 def _short_last_page(article: _Article, views: list[engine.PageView], mends: tuple[Mend, ...]) -> list[Mend] | None:
@@ -338,8 +351,8 @@ def _short_last_page(article: _Article, views: list[engine.PageView], mends: tup
     :data:`LAST_LINES` lines, as long as the page before stays :data:`FILLED` and no paragraph is left
     with fewer than :data:`ORPHANS` lines on either page."""
     last, before = views[-1], views[-2]
-    missing = LAST_LINES - measure.text_lines(last)
-    if missing <= 0 or any(mend.note.endswith("last page") for mend in mends):
+    missing = math.ceil(LAST_LINES - _last_lines(views) - 1e-6)
+    if missing <= 0 or any("last page" in mend.note for mend in mends):
         return None
     lines = [line for line in before.lines if line.text.strip() and line.block is not None]
     top, height = before.area[1], before.area[3]
@@ -371,6 +384,12 @@ def _short_last_page(article: _Article, views: list[engine.PageView], mends: tup
     return None
 
 
+def _last_lines(views: Sequence[engine.PageView]) -> float:
+    """What an article's last page holds, in lines of its body text (a photo counts by its height)."""
+    line = next((height for view in views if (height := _body_line(view))), None) or 21.0
+    return measure.content_lines(views[-1], line)
+
+
 def _first_line_of(lines: list[engine.Line], outer: object, article: _Article) -> int:
     """The index in ``lines`` of the first line inside the top-level block ``outer``."""
     return next((index for index, line in enumerate(lines) if article.top_level(line.block) is outer), -1)
@@ -383,28 +402,30 @@ def badness(views: Sequence[engine.PageView]) -> float:
         return 0.0
     white = sum(max(0.0, FILLED - measure.fill(view)) * 2 + max(0.0, 1 - measure.fill(view)) * 0.1
                 for view in views[:-1] if not view.blank)
-    short = max(0, LAST_LINES - measure.text_lines(views[-1])) if len(views) > 1 else 0
+    short = max(0.0, LAST_LINES - _last_lines(views)) if len(views) > 1 else 0.0
     return white + short * 0.1 + len(views) * 0.01
 
 
 def lay_out(paginate: Callable[[Sequence[Mend]], engine.Paginated]) -> tuple[engine.Paginated, list[Mend],
                                                                               list[Fault]]:
     """The article laid out and mended (see the module's docstring): its document, the mends kept, and
-    the faults left. A mend is kept only when it leaves the pages better than they were."""
+    the faults left. A mend is kept only when it leaves the pages better than they were (a figure parked to
+    see where it must go is judged once it is there)."""
     mends: tuple[Mend, ...] = ()
     laid = paginate(mends)
     views = engine.views(laid.document)
-    faults: list[Fault] = []
-    for _ in range(ATTEMPTS):
-        found, faults = mends_for(views, mends)
+    kept = (mends, laid, views)  # the best so far
+    for _ in range(ATTEMPTS * 2):
+        found, _faults = mends_for(views, mends)
         if not found:
             break
-        tried = mends + tuple(found)
-        again = paginate(tried)
-        again_views = engine.views(again.document)
-        if badness(again_views) >= badness(views):
+        mends = mends + tuple(found)
+        laid = paginate(mends)
+        views = engine.views(laid.document)
+        if any(mend.kind == "park" for mend in found):
+            continue
+        if badness(views) >= badness(kept[2]):
             break
-        mends, laid, views = tried, again, again_views
-    else:
-        faults = mends_for(views, mends)[1]
-    return laid, list(mends), faults
+        kept = (mends, laid, views)
+    mends, laid, views = kept
+    return laid, [mend for mend in mends if mend.kind != "park"], mends_for(views, mends)[1]

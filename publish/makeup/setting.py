@@ -102,6 +102,8 @@ def _links(chapter: model.Chapter) -> list[model.Link]:
 
 
 def _block_text(block: Any) -> str:
+    if isinstance(block, model.Link):
+        return model.plain_text(block.children)
     if isinstance(block, model.Paragraph | model.Heading):
         return model.plain_text(block.children)
     if isinstance(block, model.CodeBlock):
@@ -142,10 +144,16 @@ class Setting:
             return ""
         shown = link.href.split(":", 1)[1] if link.href.lower().startswith(("mailto:", "tel:")) else link.href
         shown = re.sub(r"^https?://", "", shown).rstrip("/")
-        text = " ".join(model.plain_text(link.children).split())
-        if _bare(text) == _bare(shown) or _bare(text) == _bare(link.href):
+        if self.is_address(link):
             return ""
-        return shown
+        return self.breakable(shown)
+
+    def breakable(self, address: str) -> str:
+        """An address as a printed book sets it: it may break after / . - _ ? & = # (a zero-width space),
+        since no reader copies it from paper; elsewhere as it is."""
+        if not self.links:
+            return address
+        return re.sub(r"(?<=[/.\-_?&=#])(?=[^/])", "\u200b", address)
 
     def is_address(self, link: model.Link) -> bool:
         """Whether a link's text is its address (an autolink), which may then break anywhere."""
@@ -191,9 +199,11 @@ class Setting:
         if height is not None:
             declarations.append(f"line-height: {height:g}")
         if self.pdf and known.align == "justify":
-            em = self._tracking(known, face, node)
+            em, words_em = self._tracking(known, face, node)
             if em:
                 declarations.append(f"letter-spacing: {em:g}em")
+            if words_em:
+                declarations.append(f"word-spacing: {words_em:g}em")
         if self.pdf and role in BALANCED and known.align in ("left", "start"):
             width = lines.balanced_width(lines.words([lines.Piece(text, face, known.size)]), known.measure,
                                          _space(face, known.size))
@@ -205,14 +215,14 @@ class Setting:
         chosen = matching_face(self.faces, *font)
         return ink.face(chosen.path) if chosen is not None else None
 
-    def _tracking(self, role: Role, face: ink.Face, node: Any) -> float:
+    def _tracking(self, role: Role, face: ink.Face, node: Any) -> tuple[float, float]:
         pieces = self._pieces(node, face, role.size)
-        best = 0.0
+        best = (0.0, 0.0)
         for number, segment in enumerate(_segments(pieces)):  # a hard line break ends a line, unjustified
             found = lines.words(segment)
-            em = lines.tracking(found, role.measure, role.indent if number == 0 else 0.0,
-                                _space(face, role.size), role.size)
-            best = best or em
+            chosen = lines.tracking(found, role.measure, role.indent if number == 0 else 0.0,
+                                    _space(face, role.size), role.size)
+            best = best if any(best) else chosen
         return best
 
     def _pieces(self, node: Any, face: ink.Face, size: float) -> list[lines.Piece | None]:
@@ -234,9 +244,14 @@ class Setting:
                     if isinstance(item, model.Code):
                         out.append(lines.Piece(item.text, *here))
                     elif isinstance(item, model.FootnoteRef):
-                        out.append(lines.Piece(str(item.number), *here))
+                        if not self.footnotes:
+                            out.append(lines.Piece(str(item.number), *here))
+                    elif isinstance(item, model.Link) and self.links and self.is_address(item):
+                        out.append(lines.Piece(self.breakable(model.plain_text(item.children)), *here))
                     else:
                         walk(item.children, here)
+                    if isinstance(item, model.Link) and self.links == "parentheses" and self.printed_address(item):
+                        out.append(lines.Piece(f" ({self.printed_address(item)})", *current))
 
         walk(_inlines(node), (face, size))
         return out

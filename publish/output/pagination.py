@@ -66,12 +66,22 @@ def page_starts(pages: Iterable[tuple[int, PageView]]) -> list[PageStart]:
                 if not letters:
                     continue
                 block = _block_of(run.element, tree)
+                if first is None and _floated(block, tree):
+                    continue  # a figure page make-up moved to the top of the page: the page opens after it
                 if first is None:  # (a paragraph that page make-up cut in two counts from its first part)
                     first = _place(number, block, seen.get(block, 0) + int(block.get("data-cut", 0)), tree)
                 seen[block] = seen.get(block, 0) + letters
         if first is not None:
             starts.append(first)
     return starts
+
+
+def _floated(element: Any, parents: dict[Any, Any]) -> bool:
+    while element is not None:
+        if element.get("data-moved") is not None:
+            return True
+        element = parents.get(element)
+    return False
 
 
 def _block_of(element: Any, parents: dict[Any, Any]) -> Any:
