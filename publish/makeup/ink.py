@@ -54,6 +54,14 @@ class Face:
         self.font = hb.Font(hb.Face(hb.Blob.from_file_path(str(path))))
         self.upem = float(self.font.face.upem)
         self._extents: dict[str, Extent] = {}
+        self._worst: Extent | None = None
+
+    @property
+    def worst(self) -> Extent:
+        """The farthest any Vietnamese letter or digit of the face reaches (:data:`VIETNAMESE`)."""
+        if self._worst is None:
+            self._worst = self.reach(VIETNAMESE)
+        return self._worst
 
     def extent(self, char: str) -> Extent:
         """The ink of one character (its marks included) as the font shapes it alone."""

@@ -26,6 +26,8 @@ def needed(face: Face, text: str) -> float:
 def line_height(face: Face, text: str, design: float) -> float | None:
     """The line height (em, rounded up to hundredths) ``text`` needs instead of the ``design``'s, or None
     when the design's clears its marks."""
+    if face.worst.top + face.worst.bottom + CLEARANCE <= design + 1e-6:
+        return None  # (no Vietnamese letter of the face could touch: body text)
     wanted = needed(face, text)
     if wanted <= design + 1e-6:
         return None

@@ -66,22 +66,26 @@ def collisions(view: PageView, faces: Faces) -> list[Collision]:
         for lower in lines[index + 1:index + 3]:
             if lower.x >= upper.x + upper.width or upper.x >= lower.x + lower.width:
                 continue
-            if _reach(upper, faces, down=True) + _reach(lower, faces, down=False) <= lower.baseline - upper.baseline:
-                continue  # (no glyph of these lines can reach far enough)
+            distance = lower.baseline - upper.baseline
+            if _reach(upper, faces, True, worst=True) + _reach(lower, faces, False, worst=True) <= distance:
+                continue  # (no letter of these faces could reach far enough: body text, most headings)
+            if _reach(upper, faces, down=True) + _reach(lower, faces, down=False) <= distance:
+                continue  # (none of these lines' own characters reaches far enough)
             hit = _first_overlap(upper, lower, faces)
             if hit is not None:
                 found.append(Collision(view.index, hit[0], hit[1], hit[2], lower.block))
     return found
 
 
-def _reach(line: Line, faces: Faces, down: bool) -> float:
-    """How far (px) the ink of any character of ``line`` may reach below (``down``) or above its baseline."""
+def _reach(line: Line, faces: Faces, down: bool, worst: bool = False) -> float:
+    """How far (px) the ink of any character of ``line`` may reach below (``down``) or above its baseline;
+    with ``worst``, any Vietnamese letter of its faces (a bound that costs nothing to find)."""
     reach = 0.0
     for run in line.runs:
         face = faces(run.font)
         if face is None:
             continue
-        extent = face.reach(run.text)
+        extent = face.worst if worst else face.reach(run.text)
         shift = run.baseline - line.baseline  # (a superscript sits higher)
         reach = max(reach, extent.bottom * run.size + shift if down else extent.top * run.size - shift)
     return reach

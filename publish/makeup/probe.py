@@ -1,10 +1,11 @@
-"""What the design does to each kind of text, measured on a sample laid out with the book's stylesheets.
+"""What the design does to each kind of text, computed on a sample with the book's stylesheets.
 
 Line heights that clear stacked marks, and tracking that keeps justified lines tight, depend on the face,
 size, line height, measure and first-line indent the stylesheets give each kind of text (a title, a
 lead, a paragraph after a heading...). Rather than read CSS, publish renders a sample article with the
-book's own templates, every construct in it, lays it out once with the output's stylesheets (about
-20 ms), and reads the lines back: whatever the stylesheets say, this is what they do.
+book's own templates, every construct in it, and has WeasyPrint compute its styles with the output's
+stylesheets (the cascade without the layout, about 10 ms; see :func:`publish.output.engine.cascade`):
+whatever the stylesheets say, this is what they do.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import Any
 
 from markupsafe import Markup
 
@@ -79,36 +81,41 @@ def sample_html(config: BookConfig, families: tuple[str, ...], version: str) -> 
     return renderer.pdf_book([article, Markup(title)], [], version, front=False)
 
 
-def measure(views: Sequence[engine.PageView]) -> Roles:
-    """The roles as the sample's pages show them."""
-    lines: dict[str, list[engine.Line]] = {}
+def measure(styled: Sequence[engine.Styled]) -> Roles:
+    """The roles as the sample's computed styles show them: each text's role is the token it starts with,
+    and what lays its lines out is its nearest block-level element (or table cell)."""
+    parents: dict[Any, Any] = {}
+    by_element = {item.element: item for item in styled}
+    for item in styled:
+        for child in item.element:
+            parents[child] = item.element
+    roles: dict[str, Role] = {}
     inlines: dict[str, tuple[engine.Font, float]] = {}
-    current = ""
-    for view in views:
-        for line in view.lines + view.notes:
-            words = line.text.split()
-            token = next((word[1:] for word in words if word.startswith("Q") and word[1:] in ROLES), None)
-            current = token or current
-            if not current or not words:
-                continue
-            lines.setdefault(current, []).append(line)
-            for run in line.runs:
-                token = run.text.strip()
-                if token.startswith("Q") and token[1:] in INLINES:
-                    inlines[token[1:]] = (run.font, run.size)
-                elif token == "1" and current == "body":
-                    inlines["noteref"] = (run.font, run.size)
-    roles = {}
-    for name, found in lines.items():
-        first = found[0]
-        main = max(first.runs, key=lambda run: len(run.text))
-        roles[name] = Role(main.font, main.size, first.height, first.measure, first.runs[0].x - first.left,
-                           first.align)
+    for item in styled:
+        element = item.element
+        words = _own_text(element).split()
+        token = words[0][1:] if words and words[0].startswith("Q") else ""
+        if token in INLINES:
+            inlines[token] = (item.font, item.size)
+            continue
+        if "noteref" in (element.get("class") or "").split():
+            inlines["noteref"] = (item.font, item.size)
+        if token not in ROLES or token in roles:
+            continue
+        block = item
+        while block.display.split()[0] == "inline" and block.element in parents:
+            block = by_element[parents[block.element]]
+        roles[token] = Role(item.font, item.size, block.leading * block.size, block.measure or 0.0, block.indent,
+                            block.align)
     return Roles(roles, inlines)
 
 
-def probe(paginate: Callable[[str], engine.Paginated], config: BookConfig, families: tuple[str, ...],
+def _own_text(element: Any) -> str:
+    """The text directly in ``element`` (not in its children, but after them)."""
+    return (element.text or "") + "".join(child.tail or "" for child in element)
+
+
+def probe(cascade: Callable[[str], Sequence[engine.Styled]], config: BookConfig, families: tuple[str, ...],
           version: str) -> Roles:
-    """The roles of the design whose stylesheets ``paginate`` lays documents out with."""
-    laid = paginate(sample_html(config, families, version))
-    return measure(engine.views(laid.document))
+    """The roles of the design whose stylesheets ``cascade`` computes the styles of a document with."""
+    return measure(cascade(sample_html(config, families, version)))

@@ -96,6 +96,11 @@ class Parts:
     has_toc: bool
 
 
+class Abandoned(Exception):
+    """The parts of a split layout cannot be put together as one layout would have made them (the front
+    matter came out another length than its stand-in): the book is laid out again in one process."""
+
+
 # Lays out one article: (the session, its index, the side of its first page) -> the document.
 ArticleLayout = Callable[[Session, int, str], engine.Paginated]
 
@@ -133,6 +138,7 @@ class Book:
 
     pieces: list[Piece]
     folios: dict[str, str] = field(default_factory=dict)  # "#ch01" -> the page its article opens on
+    _views: list[engine.PageView] | None = None
 
     def pages(self) -> list[Any]:
         return [page for piece in self.pieces for page in piece.pages]
@@ -140,9 +146,15 @@ class Book:
     def documents(self) -> list[engine.Paginated]:
         return list(dict.fromkeys(piece.paginated for piece in self.pieces))
 
+    def views(self) -> list[engine.PageView]:
+        """What is on each page (read once, once every page is finished)."""
+        if self._views is None:
+            self._views = [engine.read(page, index) for index, page in enumerate(self.pages())]
+        return self._views
+
     def starts(self) -> list[PageStart]:
         """Where each printed page starts, for the EPUB's page markers."""
-        return page_starts((number, engine.read(page, number - 1)) for number, page in enumerate(self.pages(), 1))
+        return page_starts(enumerate(self.views(), 1))
 
 
 class Sides:
@@ -329,18 +341,31 @@ def lay_out_in_two(session: Session, open_session: Callable[[], Session], parts:
             progress(f"second part: articles {first + 1}-{len(parts.ids)}")
         _, counts = other.recv()
         laid += [_Elsewhere(pages) for pages in counts]
-        book = _settled(session, parts, css, sides, front, laid, _Blanks(session, parts, css), None, progress)
-        ours = book.pieces[:next(index for index, piece in enumerate(book.pieces)
-                                 if isinstance(piece.paginated, _Elsewhere))]
-        strings = _finish(ours)
+        # The second part is placed after the stand-in front matter: it finishes and writes its pages while
+        # the front matter is laid out here with its page numbers (which must come out as long).
+        blanks = _Blanks(session, parts, css)
+        book = _book(parts, sides, front, laid, blanks)
+        ours = _ours(book)
+        strings: dict[str, str] = {}
+        for piece in ours:
+            strings = piece.paginated.strings(strings)
         other.send(("place", sum(piece.count for piece in ours) + 1, strings))
-        _, their_starts = other.recv()
+        _finish(ours[1:], ours[0].count + 1, ours[0].paginated.strings({}))
+        if parts.has_toc:
+            progress("front matter")
+            real = session.paginate(parts.front(book.folios), css)
+            if len(real.pages) != len(front.pages):
+                raise Abandoned("the table of contents came out longer or shorter with its numbers")
+            book = _book(parts, sides, real, laid, blanks)
+            ours = _ours(book)
+        _finish(ours[:1])  # (the articles' page numbers stay: the front matter is as long as its stand-in)
         pages = [page for piece in ours for page in piece.pages]
-        starts = page_starts((number, engine.read(page, number - 1)) for number, page in enumerate(pages, 1))
-        on_pages(starts + their_starts)
+        views = [engine.read(page, index) for index, page in enumerate(pages)]
+        _, their_starts = other.recv()
+        on_pages(page_starts(enumerate(views, 1)) + their_starts)  # (the EPUB is made beside the writing)
         progress("first part: writing")
         missing = merge.stand_ins(pages)
-        data = session.write(list(dict.fromkeys(piece.paginated for piece in ours)), pages)
+        data = session.write(list(dict.fromkeys(piece.paginated for piece in ours)), pages, views)
         if isinstance(other, _Here):
             progress("second part: writing")
         theirs = other.result()
@@ -348,6 +373,12 @@ def lay_out_in_two(session: Session, open_session: Callable[[], Session], parts:
         other.cancel()
         raise
     return [(data, missing), theirs]
+
+
+def _ours(book: Book) -> list[Piece]:
+    """The pieces laid out here: those before the first article laid out elsewhere."""
+    first = next(index for index, piece in enumerate(book.pieces) if isinstance(piece.paginated, _Elsewhere))
+    return book.pieces[:first]
 
 
 def _second_part(open_session: Callable[[], Session], parts: Parts, css: str, sides: Sides, article: ArticleLayout,
@@ -360,9 +391,10 @@ def _second_part(open_session: Callable[[], Session], parts: Parts, css: str, si
         pieces = _articles(parts.ids[first:], laid, sides, number - 1, _Blanks(session, parts, css))
         _finish(pieces, number, strings)
         pages = [page for piece in pieces for page in piece.pages]
-        yield ("starts", page_starts((number + index, engine.read(page, index)) for index, page in enumerate(pages)))
+        views = [engine.read(page, index) for index, page in enumerate(pages)]
+        yield ("starts", page_starts(enumerate(views, number)))
         missing = merge.stand_ins(pages)
-        data = session.write(list(dict.fromkeys(piece.paginated for piece in pieces)), pages)
+        data = session.write(list(dict.fromkeys(piece.paginated for piece in pieces)), pages, views)
         notes += session.found  # (in a forked process, they go back with its result)
         return data, missing
 

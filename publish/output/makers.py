@@ -7,6 +7,7 @@ build cache (:mod:`publish.cache`) by the hash of what they are made from.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from publish.diagnostics import Diagnostic, Location
 from publish.errors import RenderError, ResourceError
 from publish.fonts import FontFace
 from publish.makeup import mending, probe
-from publish.makeup.setting import Setting
+from publish.makeup.setting import Roles, Setting
 from publish.output import engine, epub, layout, marks, merge, pdf, press
 from publish.output.cover import generate_cover
 from publish.output.pagination import PageStart
@@ -52,6 +53,7 @@ class Context:
     locate: Callable[[str], Location | None]
     progress: Progress = lambda message: None
     read: list[Path] = field(default_factory=list)
+    roles: Roles | None = None  # what the design does to each kind of text (see design())
 
     @property
     def roots(self) -> dict[str, Path]:
@@ -83,7 +85,7 @@ def epub_book(context: Context, css: str, docs: list[epub.Document], page_starts
     book, project, faces = context.book, context.project, context.faces
     context.progress("packaging the EPUB")
     cover = cover_file(context)
-    docs = epub.documents(book, context.renderer, cover.name, page_starts, epub_setting(context, css))
+    docs = epub.documents(book, context.renderer, cover.name, page_starts, _setting(context, for_pdf=False))
     characters = epub.text_of(docs)
     image_bytes = {image.path: (project.root / image.path).read_bytes() for image in book.images}
     source = (book.config.print.identifier or f"{context.identifier}#print") if page_starts else ""
@@ -95,25 +97,39 @@ def epub_book(context: Context, css: str, docs: list[epub.Document], page_starts
     return data
 
 
-def epub_setting(context: Context, css: str) -> Setting:
-    """The EPUB's typesetting: its line heights, from its stylesheets (``css``) as WeasyPrint sets them."""
-    with pdf.Session(context.roots, context.faces, context.book.modified, "EPUB", context.locate) as session:
-        return _setting(context, session, pdf.font_css(context.faces) + css, for_pdf=False)
+def design(context: Context, session: pdf.Session | None = None, css: str = "") -> Roles:
+    """What the print design does to each kind of text (:mod:`publish.makeup.probe`): the press PDF, the
+    screen PDF and the EPUB take their line heights and tracking from it. Measured once per process, with
+    the stylesheets of the PDF being made in ``session`` (``css``), else with the print stylesheets as they
+    are (for an EPUB alone): colours and bleed aside, the same sheets, which give the same measurements.
+    A forked process made after the measurement inherits it."""
+    if context.roles is None:
+        if session is None:
+            config = context.book.config
+            plain = (pdf.page_css(config.print, press=False) + pdf.font_css(context.faces)
+                     + context.sheets(("base.css", "print.css", "extra.css")) + _ARTICLE_DOCUMENTS)
+            with pdf.Session(context.roots, context.faces, context.book.modified, "publish.yaml",
+                             context.locate) as own:
+                return design(context, own, plain)
+        context.roles = probe.probe(lambda html: session.cascade(html, css), context.book.config,
+                                    context.renderer.font_families, VERSION)
+    return context.roles
 
 
-def _setting(context: Context, session: pdf.Session, css: str, for_pdf: bool, press: bool = False) -> Setting:
-    roles = probe.probe(lambda html: session.paginate(html, css), context.book.config,
-                        context.renderer.font_families, VERSION)
+def _setting(context: Context, for_pdf: bool, press: bool = False) -> Setting:
     settings = context.book.config.print
-    return Setting(roles, context.faces, pdf=for_pdf, footnotes=for_pdf and settings.notes == "footnotes",
+    return Setting(design(context), context.faces, pdf=for_pdf, footnotes=for_pdf and settings.notes == "footnotes",
                    links=settings.links if press else "")
 
 
 def _parts(context: Context, media_url: Callable[[model.Image], str], setting: Setting) -> layout.Parts:
     """The book's documents for WeasyPrint: the front matter, each article, a blank page, or all in one."""
     book, renderer = context.book, context.renderer
-    articles = [renderer.article(chapter, media_url, setting) for chapter in book.chapters]
     toc = toc_entries(book, lambda chapter, fragment: f"#{fragment or chapter.id}") if book.is_collection else []
+
+    @functools.cache
+    def article(index: int) -> str:  # (rendered where it is laid out: a forked process renders its own)
+        return renderer.article(book.chapters[index], media_url, setting)
 
     def blank(side: str) -> str:
         return renderer.pdf_book([], [], VERSION, front=False, side=side, blank="left" if side == "right" else "right")
@@ -121,10 +137,11 @@ def _parts(context: Context, media_url: Callable[[model.Image], str], setting: S
     return layout.Parts(
         ids=[chapter.id for chapter in book.chapters],
         front=lambda folios: renderer.pdf_book([], toc, VERSION, folios),
-        article=lambda index, side, mends: renderer.pdf_book([Markup(mending.apply(articles[index], mends))], [],
+        article=lambda index, side, mends: renderer.pdf_book([Markup(mending.apply(article(index), mends))], [],
                                                              VERSION, front=False, side=side),
         blank=blank,
-        whole=lambda: renderer.pdf_book(articles, toc, VERSION),
+        whole=lambda: renderer.pdf_book([Markup(article(index)) for index in range(len(book.chapters))], toc,
+                                        VERSION),
         has_toc=bool(toc),
     )
 
@@ -144,11 +161,13 @@ def _lay_out(context: Context, session: pdf.Session, css: str, media_url: Callab
     split = layout.splittable(css) if settings.article_start != "continuous" else None
     if split is None:
         whole = css + layout.start_css(settings.article_start, press)
-        parts = _parts(context, media_url, _setting(context, session, whole, for_pdf=True, press=press))
+        design(context, session, whole)
+        parts = _parts(context, media_url, _setting(context, for_pdf=True, press=press))
         context.progress(f"{label}: the whole book")
         return layout.lay_out_whole(session, parts, whole)
     split += _ARTICLE_DOCUMENTS
-    parts = _parts(context, media_url, _setting(context, session, split, for_pdf=True, press=press))
+    design(context, session, split)
+    parts = _parts(context, media_url, _setting(context, for_pdf=True, press=press))
     sides = layout.Sides(settings.article_start, blanks=press)
 
     def article(session: pdf.Session, index: int, side: str) -> engine.Paginated:
@@ -160,7 +179,8 @@ def _lay_out(context: Context, session: pdf.Session, css: str, media_url: Callab
             f"{label}: {fault.message}", _location(fault.source, where)) for fault in faults]
         return laid
 
-    first = layout.first_part([len(parts.article(index, "right", ())) for index in range(len(parts.ids))])
+    first = layout.first_part([len((context.project.root / chapter.source).read_text(encoding="utf-8"))
+                               for chapter in context.book.chapters])
     if press and sides.fixed and first is not None:
         return _Split(parts, split, sides, article, first)
     return layout.lay_out(session, parts, split, sides, article,
@@ -225,17 +245,24 @@ def press_pdf(context: Context, name: str, on_pages: Callable[[list[PageStart]],
         if isinstance(laid, _Split):
             context.progress("press PDF: laid out in two parts")
             before = len(context.found)
-            parts = layout.lay_out_in_two(ours, session, laid.parts, laid.css, laid.sides, laid.article, laid.first,
-                                          on_pages, context.found, alone,
-                                          lambda message: context.progress(f"press PDF, {message}"))
-            context.found[before:] = list(dict.fromkeys(context.found[before:]))  # each part warns of the same
-            context.found.extend(ours.found)
-            with merge.merged(parts) as merged:
-                data = _finished(context, merged, profile, pack=True)
-        else:
+            try:
+                parts = layout.lay_out_in_two(ours, session, laid.parts, laid.css, laid.sides, laid.article, laid.first,
+                                              on_pages, context.found, alone,
+                                              lambda message: context.progress(f"press PDF, {message}"))
+            except layout.Abandoned as exc:
+                del context.found[before:]
+                context.progress(f"press PDF: laid out again in one piece ({exc})")
+                laid = layout.lay_out(ours, laid.parts, laid.css, laid.sides, laid.article,
+                                      lambda message: context.progress(f"press PDF: {message}"))
+            else:
+                context.found[before:] = list(dict.fromkeys(context.found[before:]))  # each part warns alike
+                context.found.extend(ours.found)
+                with merge.merged(parts) as merged:
+                    data = _finished(context, merged, profile, pack=True)
+        if isinstance(laid, layout.Book):
             on_pages(laid.starts())
             context.progress("press PDF: writing")
-            written = ours.write(laid.documents(), laid.pages())
+            written = ours.write(laid.documents(), laid.pages(), laid.views())
             context.found.extend(ours.found)
             with pikepdf.open(io.BytesIO(written)) as opened:
                 data = _finished(context, opened, profile)
@@ -279,7 +306,7 @@ def screen_pdf(context: Context, name: str) -> bytes:
         laid = _lay_out(context, session, css, lambda image: image.path, press=False, label="screen PDF")
         assert isinstance(laid, layout.Book)  # (only a press PDF is split)
         context.progress("screen PDF: writing")
-        data = session.write(laid.documents(), laid.pages())
+        data = session.write(laid.documents(), laid.pages(), laid.views())
         context.found.extend(session.found)
     return data
 

@@ -244,11 +244,22 @@ class Session:
             return engine.paginate(document, stylesheets=[sheet], font_config=self.font_config,
                                    color_profiles=self.color_profiles, pdf_tags=self.variant.tagged)
 
-    def write(self, documents: Sequence[engine.Paginated], pages: Sequence[Any]) -> bytes:
+    def cascade(self, html: str, css: str) -> list[engine.Styled]:
+        """The computed styles of ``html`` with ``css``, no layout (see :func:`engine.cascade`)."""
+        from weasyprint import HTML
+
+        sheet = self.stylesheet(css)
+        with self._failures():
+            document = HTML(string=html, base_url=virtual_url("project"), url_fetcher=self.fetcher)
+            return engine.cascade(document, [sheet], self.font_config, self.color_profiles)
+
+    def write(self, documents: Sequence[engine.Paginated], pages: Sequence[Any],
+              views: Sequence[engine.PageView] | None = None) -> bytes:
         """The PDF of ``pages`` (from ``documents``, all finished): every character checked against the face
         that sets it and the lines checked for colliding marks, then written once, then its embedded fonts
         checked; its word spacing is reported."""
-        views = [engine.read(page, index) for index, page in enumerate(pages)]
+        if views is None:
+            views = [engine.read(page, index) for index, page in enumerate(pages)]
         missing = check_faces(views, self.faces, self.pdf_path, self.locate)
         collided = verify.collisions(views, self.faces, self.pdf_path)
         if missing or collided:

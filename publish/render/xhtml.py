@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +26,9 @@ class TocEntry:
     children: tuple[TocEntry, ...] = ()
 
 
+@functools.lru_cache(maxsize=1)
 def environment() -> Environment:
+    """The templates (compiled once per process: every renderer shares them)."""
     return Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=True,
