@@ -16,7 +16,7 @@ def test_wheel_ships_styles_fonts_and_templates(tmp_path: Path) -> None:
          "--wheel-dir", str(tmp_path), str(REPO)],
         check=True, capture_output=True, timeout=300,
     )
-    wheel = next(tmp_path.glob("publish-*.whl"))
+    wheel = next(tmp_path.glob("xuatban-*.whl"))  # (the distribution's name: "publish" is taken on PyPI)
     names = set(zipfile.ZipFile(wheel).namelist())
     for font in (REPO / "fonts").glob("*.ttf"):
         assert f"publish/_defaults/fonts/{font.name}" in names
