@@ -94,6 +94,11 @@ class BookConfig:
     outputs: tuple[str, ...] = OUTPUTS
     print: PrintConfig = field(default_factory=PrintConfig)
     location: Location = field(default=Location(CONFIG_NAME), compare=False)
+    places: dict[str, Location] = field(default_factory=dict, compare=False)  # where each key's value is
+
+    def where(self, key: str) -> Location:
+        """The place in publish.yaml of a key's value (of ``print:`` for its keys), for a message."""
+        return self.places.get(key, self.location)
 
 
 def _length_mm(value: Any, default_unit: str = "mm") -> float:
@@ -237,9 +242,10 @@ def load_config(root: Path, tones: list[ToneUse] | None = None) -> tuple[BookCon
     if syntax:
         return None, found + syntax
     values, problems = read_mapping(node, SCHEMA, where)
+    places = value_locations(node, where)
     found += problems + typeset_fields(values, ("title", "subtitle", "description", "publisher", "rights"),
-                                       value_locations(node, where), values.get("language", "vi"))
+                                       places, values.get("language", "vi"))
     if errors(found):
         return None, found
     print_values = values.pop("print", {})
-    return BookConfig(**values, print=PrintConfig(**print_values), location=where), found
+    return BookConfig(**values, print=PrintConfig(**print_values), location=where, places=places), found

@@ -58,7 +58,7 @@ def load_book(project: Project, environ: Mapping[str, str]) -> tuple[model.Book,
     cover: model.Image | None = None
     if config.cover:
         store = ImageStore(project, found)
-        cover = store.load(config.cover, project.root / "publish.yaml", config.location)
+        cover = store.load(config.cover, project.root / "publish.yaml", config.where("cover"))
     if errors(found):
         raise ManuscriptError(found)
     modified, clock_notes = build_timestamp(environ, config.date, (c.date for c in chapters))

@@ -52,6 +52,10 @@ def assert_failed_cleanly(root: Path, code: int, output: str, expected_code: int
 
 
 CASES = {
+    "missing cover": (
+        {"publish_DOT_yaml": CONFIG.lstrip("\n") + "cover: images/bia.jpg\n"},
+        3, ["publish.yaml:4", "R001", "images/bia.jpg"],
+    ),
     "missing image": (
         {"manuscript__01-bai_DOT_md": CHAPTER + "\n![Chú thích](images/khong-co.jpg){alt=\"Ảnh\"}\n"},
         3, ["manuscript/01-bai.md:8", "R001", "images/khong-co.jpg"],
@@ -168,3 +172,10 @@ def test_a_good_project_builds_and_replaces_dist(tmp_path: Path) -> None:
     assert (root / "dist" / "sach-thu.print.pdf").read_bytes()[:5] == b"%PDF-"
     assert (root / "dist" / "sach-thu.screen.pdf").read_bytes()[:5] == b"%PDF-"
     assert not [p for p in (root / "dist").iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_refused_figure_is_reported_once(tmp_path: Path) -> None:
+    """The image of a figure that cannot be read is named (R001); it is not also 'an image in text' (M004)."""
+    root = project(tmp_path, **CASES["missing image"][0])
+    code, output = run_build(root)
+    assert code == 3 and "R001" in output and "M004" not in output, output

@@ -73,7 +73,8 @@ class ChapterConverter:
         where = self.location(node)
         kind = node.type
         if kind == "paragraph":
-            return [self.paragraph(node, where)]
+            block = self.paragraph(node, where)
+            return [block] if block is not None else []
         if kind == "heading":
             level = int(node.tag[1])
             if level == 1:
@@ -100,14 +101,13 @@ class ChapterConverter:
         self.found.append(rules.MANUSCRIPT_UNSUPPORTED(f"'{kind}' is not supported", where))
         return []
 
-    def paragraph(self, node: SyntaxTreeNode, where: Location) -> model.Block:
+    def paragraph(self, node: SyntaxTreeNode, where: Location) -> model.Block | None:
         inline = node.children[0]
         images = [child for child in inline.children if child.type == "image"]
         others = [c for c in inline.children if c.type != "image" and not (c.type == "text" and not c.content.strip())]
         if len(images) == 1 and not others:
-            figure = self.figure(images[0], where)
-            if figure is not None:
-                return figure
+            # A figure whose image is refused is reported once (R001, R002...), not again as an image in text.
+            return self.figure(images[0], where)
         elif images:
             self.found.append(rules.MANUSCRIPT_INLINE_IMAGE(
                 "an image shares its paragraph with text or other images", where,

@@ -286,7 +286,7 @@ def _finished(context: Context, written: pikepdf.Pdf, profile: press.PressProfil
 
 def press_profile(context: Context) -> press.PressProfile:
     project, chosen = context.project, context.book.config.print.color_profile
-    where = Location("publish.yaml", None)
+    where = context.book.config.where("print")
     path = project.resolve(chosen, project.root / "publish.yaml", where) if chosen else press.DEFAULT_PROFILE
     context.read.append(path)
     try:
