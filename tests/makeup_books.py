@@ -77,6 +77,11 @@ def ending(paragraphs: int, lines: int) -> str:
                     "\n\n".join([prose() for _ in range(paragraphs)] + [SHORT] * lines))
 
 
+def balanced() -> str:
+    """A title that breaks with one short word alone on its last line (balanced: its lines even)."""
+    return _article("Người làm báo ở Lạng Sơn với nghề", "\n\n".join(prose() for _ in range(3)))
+
+
 def notes_and_links() -> str:
     body = "\n\n".join([
         prose() + " Theo số liệu[^a], tỷ lệ đạt 12,5 % năm 2023 – 2024, tăng 3 km đường và 200.000 đồng mỗi suất.",
@@ -93,7 +98,8 @@ def write(root: Path, figures: range = range(4, 20, 2), endings: range = range(0
     _COUNT[0] = 0  # (the same book every time)
     files: dict[str, str | bytes] = {"publish.yaml": CONFIG, "manuscript/images/anh.jpg": PHOTO,
                                      "manuscript/01-tieu-de.md": titles(),
-                                     "manuscript/02-chu-thich.md": notes_and_links()}
+                                     "manuscript/02-chu-thich.md": notes_and_links(),
+                                     "manuscript/90-can-bang.md": balanced()}
     number = 3
     for lines in figures:
         files[f"manuscript/{number:02d}-anh.md"] = figure_at(1, lines)

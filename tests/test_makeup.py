@@ -186,6 +186,26 @@ def test_notes_at_the_foot_of_the_page(footnoted: publish.BuildResult) -> None:
     assert pages.blank_pages(press) == []  # article_start: any
 
 
+def test_a_title_never_ends_with_one_short_word_alone(stress: publish.BuildResult) -> None:
+    title = [line.text for page in pages.pages(stress.outputs[1]) for line in page.lines
+             if line.size > 18 and any(word in line.text for word in ("Người", "nghề"))]
+    assert len(title) == 2 and all(len(line.split()) > 2 for line in title), title
+
+
+def test_a_figure_taller_than_the_page_gets_a_page_of_its_own(tmp_path: Path) -> None:
+    caption = " ".join(["Ban tổ chức trao giải cho thí sinh xuất sắc tại Hội thi Bí thư Chi bộ giỏi."] * 30)
+    files = dict(BOOK)
+    files["manuscript/01-mot.md"] = (f"---\ntitle: Ảnh cao\n---\n\n{makeup_books.prose()}\n\n"
+                                     f"![{caption}](images/anh.jpg){{alt=\"Ảnh\"}}\n\n{makeup_books.prose()}\n")
+    root = write_project(tmp_path / "tall", files)
+    result = publish.build(root, environ=ENV, outputs=("print",))
+    press = result.outputs[0]
+    assert any("a page of its own" in d.message for d in result.diagnostics if d.code == "P008")
+    assert max(pages.page_fill(press)) <= 1.0  # nothing runs off the foot of a page
+    texts = [squash(" ".join(line.text for line in page.lines)) for page in pages.pages(press)]
+    assert any(squash(caption) in text for text in texts)  # the whole caption on the image's page
+
+
 def test_number_ranges_are_never_broken(stress: publish.BuildResult) -> None:
     for page in pages.pages(stress.outputs[1]):
         for line in page.lines:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import lxml.html
 from lxml import etree
@@ -32,6 +33,7 @@ ATTEMPTS = 5
 FILLED = 0.70  # a page of an article other than its last is at least this full
 LAST_LINES = 5  # lines of text on an article's last page, at least
 SHRINK = 0.85  # a figure may be scaled down to this, to stay where it is anchored
+SMALLEST = 0.25  # nor, to fit a page of its own, below this
 ORPHANS = 2  # lines of a paragraph kept at the foot of a page (as base.css sets widows and orphans)
 
 Path = tuple[int, ...]
@@ -103,6 +105,8 @@ def _follow(root: etree._Element, path: Path) -> etree._Element | None:
 
 def _move(article: etree._Element, mend: Mend) -> None:
     figure, target = _follow(article, mend.path), _follow(article, mend.to)
+    if target is None and mend.to and mend.to[0] >= len([child for child in article if isinstance(child.tag, str)]):
+        target = article
     if figure is None or target is None:
         return
     figure.set("data-moved", "")  # a float: a page that opens with it opens with the text after it
@@ -110,6 +114,8 @@ def _move(article: etree._Element, mend: Mend) -> None:
         second = _cut(target, mend.letters)
         target.addnext(figure)
         figure.addnext(second)
+    elif target is article:  # (after everything)
+        article.append(figure)
     else:
         target.addprevious(figure)
 
@@ -190,22 +196,24 @@ class _Article:
         self.article = next((element for element in (root.iter() if root is not None else ())
                              if "article" in (element.get("class") or "").split()), None)
 
-    def path(self, element: object) -> Path | None:
-        """The element's path of child indexes from the ``<article>`` element."""
+    def path(self, element: Any) -> Path | None:
+        """The element's path of child indexes from the ``<article>`` element as it was before it was
+        mended (the paths of mends, made on the article as written)."""
         path: list[int] = []
-        current = element
+        current: Any = element
         while current is not None and current is not self.article:
             parent = self.parents.get(current)
             if parent is None:
                 return None
             siblings = [kid for kid in parent if isinstance(kid.tag, str)]
-            path.insert(0, siblings.index(current))
+            original = current.get("data-o") if parent is self.article else None
+            path.insert(0, int(original) if original is not None else siblings.index(current))
             current = parent
         return tuple(path) if current is self.article else None
 
     def source(self, element: object) -> str:
         """The manuscript line (``data-src``) of the block that holds ``element``."""
-        current = element
+        current: Any = element
         while current is not None:
             found = getattr(current, "get", lambda key: None)("data-src")
             if found:
@@ -215,7 +223,7 @@ class _Article:
 
     def top_level(self, element: object) -> object:
         """The child of the ``<article>`` element that holds ``element``."""
-        current = element
+        current: Any = element
         while current is not None and self.parents.get(current) is not self.article:
             current = self.parents.get(current)
         return current
@@ -234,10 +242,10 @@ def mends_for(views: list[engine.PageView], mends: tuple[Mend, ...]) -> tuple[li
     parked = [mend for mend in mends if mend.kind == "park" and mend.path not in moved]
     if parked:
         return _unpark(article, views, parked[-1]), faults
+    tall = _too_tall(article, views, mends)
+    if tall:
+        return tall, []
     for index, view in enumerate(views):
-        tall = _too_tall(article, view, mends)
-        if tall:
-            return tall, []
         if index + 1 < len(views):
             pushed = _pushed_figure(article, view, views[index + 1], mends)
             if pushed:
@@ -265,20 +273,28 @@ def _figures(view: engine.PageView) -> list[engine.Block]:
     return [block for block in view.blocks if _is_figure(block.element)]
 
 
-def _too_tall(article: _Article, view: engine.PageView, mends: tuple[Mend, ...]) -> list[Mend]:
-    """A figure taller than the page area: on a page of its own, its image scaled so that it fits."""
-    height = view.area[3]
-    for block in _figures(view):
-        if block.height <= height + 0.5:
+def _too_tall(article: _Article, views: list[engine.PageView], mends: tuple[Mend, ...]) -> list[Mend]:
+    """A figure taller than the page area (WeasyPrint then splits it, its caption running onto the next
+    page): on a page of its own, its image scaled so that it fits."""
+    pieces: dict[int, list[tuple[engine.PageView, engine.Block]]] = {}
+    for view in views:
+        for block in _figures(view):
+            pieces.setdefault(id(block.element), []).append((view, block))
+    for found in pieces.values():
+        view, block = found[0]
+        height = view.area[3]
+        total = sum(piece.height for _, piece in found)
+        if total <= height + 0.5:
             continue
-        path, picture = article.path(block.element), _picture(view, block)
-        if path is None or picture is None or any(mend.path == path for mend in mends):
+        path = article.path(block.element)
+        picture = next((picture for view, piece in found if (picture := _picture(view, piece))), None)
+        if path is None or picture is None or any(mend.path == (*path, 0) for mend in mends):
             continue
-        image = picture.height - (block.height - height) - 2
+        image = max(picture.height - (total - height) - 2, picture.height * SMALLEST)
         note = f"figure taller than the page: on a page of its own, scaled to {image / picture.height:.0%}"
         return [Mend("style", path, "break-before: page; break-after: page", note=note,
                      source=article.source(block.element)),
-                Mend("style", (*path, 0), f"max-height: {max(image, 1):.2f}px")]
+                Mend("style", (*path, 0), f"max-height: {image:.2f}px")]
     return []
 
 
@@ -296,14 +312,15 @@ def _pushed_figure(article: _Article, view: engine.PageView, following: engine.P
         return []
     figure = figures[0]
     path = article.path(figure.element)
-    if path is None or any(mend.path == path for mend in mends):  # (mended once: it stays)
+    if path is None or any(mend.path == path and mend.kind != "style" for mend in mends):  # (moved once: it stays)
         return []
-    body = _body_line(following)
+    scaled = any(mend.path == (*path, 0) for mend in mends)
+    body = _body_line(view) or _body_line(following)
     gap = view.area[1] + view.area[3] - measure.bottom(view)
     if body is None or gap < 2 * body:
         return []
     picture = _picture(following, figure)
-    if picture is not None:  # scaled down a little, it may stay where it is anchored
+    if picture is not None and not scaled:  # scaled down a little, it may stay where it is anchored
         margin = picture.y - figure.y
         scale = (gap - margin - (figure.height - margin - picture.height)) / picture.height
         if scale >= SHRINK:
@@ -328,13 +345,13 @@ def _unpark(article: _Article, views: list[engine.PageView], park: Mend) -> list
     """Where the page after the one a figure left begins once the figure is out of the way: the figure is
     put there, at the top of that page, cutting the paragraph that runs across (its first part keeps its
     lines, since it is set as it was with the figure out of the way)."""
-    if park.page + 1 >= len(views):
-        return []
-    opening = next((line for line in views[park.page + 1].lines if line.text.strip()), None)
-    if opening is None:
-        return []
+    opening = None
+    if park.page + 1 < len(views):
+        opening = next((line for line in views[park.page + 1].lines if line.text.strip()), None)
+    outer = article.top_level(opening.block) if opening is not None else None
+    if opening is None or outer is None or _is_figure(outer):  # the text after it all fits before it
+        return [Mend("move", park.path, to=_after_text(article), note=park.note, source=park.source)]
     block = opening.block
-    outer = article.top_level(block)
     where = getattr(outer, "get", lambda key: None)("data-o")  # its place with the figure where it was
     if where is None:
         return []
@@ -344,6 +361,18 @@ def _unpark(article: _Article, views: list[engine.PageView], park: Mend) -> list
         letters = sum(1 for view in views[:park.page + 1] for line in view.lines if line.block is block
                       for char in line.text if not char.isspace())
     return [Mend("move", park.path, to=target, letters=letters, note=park.note, source=park.source)]
+
+
+def _after_text(article: _Article) -> Path:
+    """The place after an article's last block of text: before its byline and notes."""
+    children = [child for child in (list(article.article) if article.article is not None else [])
+                if isinstance(child.tag, str)]
+    trailing = [index for index, child in enumerate(children)
+                if {"byline", "footnotes"} & set((child.get("class") or "").split())]
+    place = trailing[0] if trailing else len(children)
+    element = children[place] if place < len(children) else None
+    original = element.get("data-o") if element is not None else None
+    return (int(original) if original is not None else place,)
 
 
 def _short_last_page(article: _Article, views: list[engine.PageView], mends: tuple[Mend, ...]) -> list[Mend] | None:
@@ -385,9 +414,33 @@ def _short_last_page(article: _Article, views: list[engine.PageView], mends: tup
 
 
 def _last_lines(views: Sequence[engine.PageView]) -> float:
-    """What an article's last page holds, in lines of its body text (a photo counts by its height)."""
+    """What an article's last page holds, in lines of its body text (a photo counts by its height); the
+    notes do not count: a notes block must not sit alone on a page."""
     line = next((height for view in views if (height := _body_line(view))), None) or 21.0
-    return measure.content_lines(views[-1], line)
+    last = views[-1]
+    notes = sum(1 for text in last.lines if text.text.strip() and _in_notes(text.block, last))
+    return measure.content_lines(last, line) - notes
+
+
+def _in_notes(element: object, view: engine.PageView) -> bool:
+    """Whether ``element`` is in an article's notes block (``section.footnotes``)."""
+    parents = _parents(view.root)
+    while element is not None:
+        if "footnotes" in (getattr(element, "get", lambda key: None)("class") or "").split():
+            return True
+        element = parents.get(element)
+    return False
+
+
+_PARENTS: dict[int, tuple[object, dict[object, object]]] = {}
+
+
+def _parents(root: object) -> dict[object, object]:
+    """Each element's parent in a document's tree (kept for the tree last asked)."""
+    known = _PARENTS.get(0)
+    if known is None or known[0] is not root:
+        _PARENTS[0] = (root, {kid: parent for parent in getattr(root, "iter", list)() for kid in parent})
+    return _PARENTS[0][1]
 
 
 def _first_line_of(lines: list[engine.Line], outer: object, article: _Article) -> int:
@@ -396,14 +449,17 @@ def _first_line_of(lines: list[engine.Line], outer: object, article: _Article) -
 
 
 def badness(views: Sequence[engine.PageView]) -> float:
-    """How far an article's pages are from what a typesetter accepts: the white left on its pages but
-    the last (below :data:`FILLED`, counted double), and the lines its last page lacks."""
+    """How far an article's pages are from what a typesetter accepts: a figure split across pages (the
+    worst), the white left on its pages but the last (below :data:`FILLED`, counted double), and the lines
+    its last page lacks."""
     if not views:
         return 0.0
+    pieces = [id(block.element) for view in views for block in _figures(view)]
+    split = len(pieces) - len(set(pieces))
     white = sum(max(0.0, FILLED - measure.fill(view)) * 2 + max(0.0, 1 - measure.fill(view)) * 0.1
                 for view in views[:-1] if not view.blank)
     short = max(0.0, LAST_LINES - _last_lines(views)) if len(views) > 1 else 0.0
-    return white + short * 0.1 + len(views) * 0.01
+    return split + white + short * 0.1 + len(views) * 0.01
 
 
 def lay_out(paginate: Callable[[Sequence[Mend]], engine.Paginated]) -> tuple[engine.Paginated, list[Mend],

@@ -58,6 +58,7 @@ def page_starts(pages: Iterable[tuple[int, PageView]]) -> list[PageStart]:
             parents[view.root] = {kid: parent for parent in view.root.iter() for kid in parent}
         tree = parents[view.root]
         first: PageStart | None = None
+        moved: PageStart | None = None  # the place of a moved figure, for a page that holds nothing else
         for line in view.lines + view.notes:
             for run in line.runs:
                 if run.generated or run.element is None:
@@ -66,22 +67,34 @@ def page_starts(pages: Iterable[tuple[int, PageView]]) -> list[PageStart]:
                 if not letters:
                     continue
                 block = _block_of(run.element, tree)
-                if first is None and _floated(block, tree):
-                    continue  # a figure page make-up moved to the top of the page: the page opens after it
+                figure = _floated(block, tree) if first is None else None
+                if figure is not None:  # a figure page make-up moved to the top of the page: the page opens after it
+                    moved = moved or _place(number, figure, 0, tree)
+                    continue
                 if first is None:  # (a paragraph that page make-up cut in two counts from its first part)
                     first = _place(number, block, seen.get(block, 0) + int(block.get("data-cut", 0)), tree)
                 seen[block] = seen.get(block, 0) + letters
+        if first is None and moved is not None and not _before(moved, starts):
+            first = moved  # a page of a moved figure alone starts where the figure is in the EPUB
         if first is not None:
             starts.append(first)
     return starts
 
 
-def _floated(element: Any, parents: dict[Any, Any]) -> bool:
+def _before(place: PageStart, starts: list[PageStart]) -> bool:
+    """Whether ``place`` comes before the last of ``starts`` in the text (the place where a figure was may
+    precede the start of the page before the one it was moved to)."""
+    last = starts[-1] if starts else None
+    return last is not None and last.anchor == place.anchor and place.path < last.path
+
+
+def _floated(element: Any, parents: dict[Any, Any]) -> Any:
+    """The figure that page make-up moved which holds ``element``, if any."""
     while element is not None:
         if element.get("data-moved") is not None:
-            return True
+            return element
         element = parents.get(element)
-    return False
+    return None
 
 
 def _block_of(element: Any, parents: dict[Any, Any]) -> Any:
