@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import PHOTO
+from tests.conftest import PHOTO, write_project
 
 CAPS = "ĐẠI HỘI ĐẢNG BỘ ẲNG ỔN ĐỊNH ỖNG ẪY ỮNG ĐỒNG LÒNG ĐỘT PHÁ QUYẾT LIỆT ỴÊN ỢP ĐỖ"
 LOW = "gặp gỡ giúp đỡ quyết liệt ỵ ộp gạy pỵ"
@@ -107,11 +107,4 @@ def write(root: Path, figures: range = range(4, 20, 2), endings: range = range(0
     for lines in endings:
         files[f"manuscript/{number:02d}-ket.md"] = ending(7, lines)
         number += 1
-    for path, content in files.items():
-        target = root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            target.write_bytes(content)
-        else:
-            target.write_text(content, encoding="utf-8")
-    return root
+    return write_project(root, files)

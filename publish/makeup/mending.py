@@ -28,6 +28,7 @@ from lxml import etree
 
 from publish.makeup import measure
 from publish.output import engine
+from publish.output.pagination import follow
 
 ATTEMPTS = 5
 FILLED = 0.70  # a page of an article other than its last is at least this full
@@ -79,7 +80,7 @@ def apply(markup: str, mends: Sequence[Mend]) -> str:
             child.set("data-o", str(index))
     for mend in mends:
         if mend.kind == "style":
-            element = _follow(article, mend.path)
+            element = follow(article, mend.path)
             if element is not None:
                 style = element.get("style", "")
                 element.set("style", f"{style}; {mend.css}" if style else mend.css)
@@ -87,24 +88,14 @@ def apply(markup: str, mends: Sequence[Mend]) -> str:
     for mend in sorted(moves, key=lambda mend: mend.to, reverse=True):
         _move(article, mend)
     for mend in parks:
-        figure = _follow(article, mend.path)
+        figure = follow(article, mend.path)
         if figure is not None:
             article.append(figure)
     return str(lxml.html.tostring(article, encoding="unicode"))
 
 
-def _follow(root: etree._Element, path: Path) -> etree._Element | None:
-    element = root
-    for index in path:
-        children = [child for child in element if isinstance(child.tag, str)]
-        if index >= len(children):
-            return None
-        element = children[index]
-    return element
-
-
 def _move(article: etree._Element, mend: Mend) -> None:
-    figure, target = _follow(article, mend.path), _follow(article, mend.to)
+    figure, target = follow(article, mend.path), follow(article, mend.to)
     if target is None and mend.to and mend.to[0] >= len([child for child in article if isinstance(child.tag, str)]):
         target = article
     if figure is None or target is None:

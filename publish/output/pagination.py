@@ -127,7 +127,7 @@ def mark_pages(root: Any, starts: Sequence[PageStart]) -> list[tuple[int, str]]:
     placed = []
     index = {element.get("id"): element for element in root.iter() if element.get("id")}
     # Find every block first: a marker placed before a block shifts the child indexes of later paths.
-    targets = [(start, anchor, _follow(anchor, start.path)) for start in starts
+    targets = [(start, anchor, follow(anchor, start.path)) for start in starts
                if (anchor := index.get(start.anchor)) is not None]
     for start, anchor, block in targets:
         navigation = next((a for a in (block if block is not None else anchor).iterancestors()
@@ -146,7 +146,8 @@ def mark_pages(root: Any, starts: Sequence[PageStart]) -> list[tuple[int, str]]:
     return placed
 
 
-def _follow(anchor: Any, path: tuple[int, ...]) -> Any:
+def follow(anchor: Any, path: tuple[int, ...]) -> Any:
+    """The element at ``path`` (element-child indexes) below ``anchor``, None when there is none."""
     element = anchor
     for position in path:
         children = [kid for kid in element if isinstance(kid.tag, str)]
