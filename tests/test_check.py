@@ -267,3 +267,11 @@ def test_alignment_of_long_texts_is_chunked_and_exact() -> None:
     lost = [(i1, i2) for op, i1, i2, _, _ in opcodes if op in ("delete", "replace")]
     assert lost == [(15000, 15300)]
     assert sum(i2 - i1 for op, i1, i2, _, _ in opcodes if op == "equal") == 30000 - 300
+
+
+def test_a_leader_run_into_a_title_is_not_a_word() -> None:
+    """pdfium reads a table of contents line whose leader touches the title as one word."""
+    from publish.check.parity import words
+
+    assert words("Ví dụ 1: Tabs.............23") == ["Ví", "dụ", "1:", "Tabs", ".............", "23"]
+    assert words("Chờ… và đợi...") == ["Chờ…", "và", "đợi..."]

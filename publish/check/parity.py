@@ -49,8 +49,12 @@ class Block:
 _INVISIBLE: dict[int, str | None] = {**dict.fromkeys(map(ord, "\u00ad\u200b\u2060\ufeff")), 0xFFFE: "-", 0x02: "-"}
 
 
+# A table of contents' leader: the PDF's text layer may run it into the title before it ("Tabs.....24").
+_LEADER = re.compile(r"\.{4,}")
+
+
 def words(text: str) -> list[str]:
-    return unicodedata.normalize("NFC", text).translate(_INVISIBLE).split()
+    return _LEADER.sub(" \\g<0> ", unicodedata.normalize("NFC", text).translate(_INVISIBLE)).split()
 
 
 def _floats(element: Any) -> bool:
