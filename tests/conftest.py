@@ -1,9 +1,16 @@
-"""Shared fixtures: the sample built once, a three-article book built once, EPUBCheck run once per book."""
+"""Shared fixtures: the sample built once, a three-article book built once, EPUBCheck run once per book.
+
+Every test runs in an environment of its own: a PATH that holds only the programs the tests run (Java,
+for EPUBCheck), so that a tool installed on the machine (Ace, say) changes nothing, and a temporary folder
+of its own, so that what other processes leave in the system's (WeasyPrint's fonts) is not counted.
+"""
 
 from __future__ import annotations
 
 import shutil
+import tempfile
 import textwrap
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -12,7 +19,32 @@ import pytest
 import publish
 from tests.helpers import REPO, epubcheck
 
-ENV = {"PATH": "/usr/bin:/bin"}
+# The environment builds and checks are given; its PATH is the tests' own folder of programs (see tools).
+ENV = {"PATH": ""}
+TOOLS = ("java",)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def tools(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of links to the programs the tests may run, and nothing else: the tests' PATH."""
+    folder = tmp_path_factory.mktemp("bin")
+    for name in TOOLS:
+        found = shutil.which(name)
+        if found:
+            (folder / name).symlink_to(found)
+    ENV["PATH"] = str(folder)
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def own_environment(tools: Path, tmp_path_factory: pytest.TempPathFactory,
+                    monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """This test's PATH and temporary folder (subprocesses and CliRunner inherit both)."""
+    temporary = tmp_path_factory.mktemp("tmp")
+    monkeypatch.setenv("PATH", str(tools))
+    monkeypatch.setenv("TMPDIR", str(temporary))
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    yield temporary
 
 
 def copy_sample(target: Path) -> Path:

@@ -147,8 +147,8 @@ def test_a_paragraph_missing_from_the_pdf_is_named(built: Path, tmp_path: Path) 
     assert [r.status.value for r in report.results if r.name == "parity"] == ["failed"]
 
 
-def test_without_java_check_says_what_is_missing(built: Path) -> None:
-    result = CliRunner().invoke(main, ["check", "--project", str(built)], env={"PATH": "/nonexistent"})
+def test_without_java_check_says_what_is_missing(built: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["check", "--project", str(built)], env={"PATH": str(tmp_path)})
     assert result.exit_code == 5
     assert "error[K001]" in result.output and "'java' is not installed" in result.output
     assert "default-jre-headless" in result.output
@@ -157,7 +157,7 @@ def test_without_java_check_says_what_is_missing(built: Path) -> None:
 def test_requiring_a_missing_ace_fails_with_exit_5(built: Path) -> None:
     epub, _ = outputs(built)
     result = CliRunner().invoke(main, ["check", "--require", "ace", str(epub)],
-                                env={"PATH": "/usr/bin:/bin", "PUPPETEER_EXECUTABLE_PATH": ""})
+                                env={"PATH": ENV["PATH"], "PUPPETEER_EXECUTABLE_PATH": ""})
     assert result.exit_code == 5
     assert "Ace (ace-cli) is not installed" in result.output and "npm install" in result.output
 
