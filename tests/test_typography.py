@@ -149,3 +149,14 @@ def test_location_of_a_field_tie() -> None:
         ("T012", "title: '2015 – 2020' kept on one line: a number range"),
         ("T006", "title: '-' set as '–'"),
     ]
+
+
+def test_a_dash_after_a_line_break_is_a_dash() -> None:
+    """'foo' + line break + '- bar': the hyphen stands between spaces, as in 'foo - bar' (CommonMark example
+    240, a lazy continuation line); the line break is set as the space before it."""
+    typographer = Typographer("vi")
+    assert typographer("foo")[0] == "foo"
+    typographer.skip(" ")
+    text, [change] = typographer("- bar")
+    assert text == "– bar" and change.offset == 0
+    assert Typographer("vi")("- bar")[0] == "- bar"  # (nothing before it: not a dash)

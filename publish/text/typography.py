@@ -130,8 +130,12 @@ class _Text:
             self.origin = origin + self.origin[last:]
 
     def sub(self, pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str], rule: Rule,
-            changes: list[Change]) -> None:
-        self.apply((_Edit(m.start(), m.end(), replace(m)) for m in pattern.finditer(self.text)), rule, changes)
+            changes: list[Change], before: str = "") -> None:
+        """Replace the matches of ``pattern``, which may look behind into ``before`` (the text set before
+        this piece: a line break, say, before "- bar")."""
+        shift = len(before)
+        self.apply((_Edit(m.start() - shift, m.end() - shift, replace(m))
+                    for m in pattern.finditer(before + self.text) if m.start() >= shift), rule, changes)
 
 
 class Typographer:
@@ -148,7 +152,7 @@ class Typographer:
         changes: list[Change] = []
         piece = _Text(text)
         piece.sub(_SPACES, lambda m: " ", rules.TEXT_SPACES, changes)
-        piece.sub(_DASHES, lambda m: "—" if m.group(0) == "---" else "–", rules.TEXT_DASH, changes)
+        piece.sub(_DASHES, lambda m: "—" if m.group(0) == "---" else "–", rules.TEXT_DASH, changes, self.previous)
         if self.quotes:
             piece.apply(self._quotes(piece.text), rules.TEXT_QUOTES, changes)
         piece.apply(sorted([*_quantity_ties(piece.text), *_initial_ties(piece.text)], key=lambda e: e.start),
