@@ -292,8 +292,8 @@ def test_add_marks_refuses_what_it_cannot_mark(plain: bytes, faces: tuple[FontFa
         with pytest.raises(ValueError, match="is not the TrimBox plus a 5 mm bleed"):
             marks.add_marks(pdf, slugs(3), 5, faces)
         with pytest.raises(RenderError) as error:
-            marks.add_marks(pdf, ["trang 1 ◦", "", ""], 3, faces)  # U+25E6 is in none of the faces
-        assert error.value.diagnostics[0].code == "F002" and "U+25E6" in error.value.diagnostics[0].message
+            marks.add_marks(pdf, ["trang 1 ❦", "", ""], 3, faces)  # U+2766 is in none of the faces
+        assert error.value.diagnostics[0].code == "F002" and "U+2766" in error.value.diagnostics[0].message
         marks.add_marks(pdf, slugs(3), 3, faces)
         with pytest.raises(ValueError, match="marks added already"):
             marks.add_marks(pdf, slugs(3), 3, faces)
