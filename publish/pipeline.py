@@ -14,6 +14,7 @@ import time
 import unicodedata
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from publish.errors import ConfigError, ManuscriptError, RenderError
 from publish.fonts import FontFace, load_faces, uncovered
 from publish.manuscript import read_chapters
 from publish.manuscript.reader import ImageStore
-from publish.output import epub, makers, parallel
+from publish.output import coverage, epub, makers, parallel
 from publish.output.files import write_atomically
 from publish.output.makers import Progress
 from publish.output.pagination import PageStart
@@ -66,6 +67,40 @@ def load_book(project: Project, environ: Mapping[str, str]) -> tuple[model.Book,
     return book, found + clock_notes
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A book checked as far as it can be without laying anything out, and what its outputs are made from."""
+
+    book: model.Book
+    found: list[Diagnostic]  # warnings and notices so far
+    faces: tuple[FontFace, ...]
+    renderer: Renderer
+    identifier: str
+    docs: list[epub.Document]  # the EPUB's documents, without print page numbers
+    generated: str  # the characters the EPUB's stylesheets generate (its font subsets keep them)
+
+
+def prepare(project: Project, environ: Mapping[str, str]) -> Prepared:
+    """Every check a build makes before layout, in one place: ``publish lint`` runs exactly these, so that a
+    project that lints clean fails to build only for what layout alone can find. Raises a
+    :class:`~publish.errors.PublishError` with everything found.
+
+    The config and the manuscript (:func:`load_book`); the declared faces; every character of the text
+    covered by one of them; every character the stylesheets generate (list markers, ``content``, quotes,
+    counters, running heads) covered by the face that sets it (:mod:`publish.output.coverage`); the press
+    PDF's colour profile, when publish.yaml asks for the press PDF."""
+    book, found = load_book(project, environ)
+    faces = load_faces(project.fonts_dir, project.relative)
+    identifier = book.config.identifier or derived_identifier(book.config)
+    renderer = Renderer(book, identifier, tuple(dict.fromkeys(face.family for face in faces)))
+    docs = epub.documents(book, renderer, makers.cover_name(book))
+    check_coverage(epub.text_of(docs), faces, project, book)
+    generated = coverage.check_outputs(project, book, faces, renderer, docs, partial(first_occurrence, project, book))
+    if "print" in book.config.outputs:
+        makers.load_profile(project, book.config)
+    return Prepared(book, found, faces, renderer, identifier, docs, generated)
+
+
 SUFFIXES = {"epub": ".epub", "print": ".print.pdf", "screen": ".screen.pdf"}
 
 
@@ -87,24 +122,17 @@ def build(path: Path | str = ".", environ: Mapping[str, str] | None = None,
     if hit is not None:
         return hit
     report = progress or (lambda message: None)
-    report("reading the manuscript")
-    book, found = load_book(project, environ)
+    report("reading and checking the manuscript")
+    ready = prepare(project, environ)
+    book, found = ready.book, ready.found
     timings["read"] = time.perf_counter() - started
     wanted = outputs or book.config.outputs
-
-    faces = load_faces(project.fonts_dir, project.relative)
-    identifier = book.config.identifier or derived_identifier(book.config)
-    renderer = Renderer(book, identifier, tuple(dict.fromkeys(face.family for face in faces)))
+    faces, renderer, identifier, docs = ready.faces, ready.renderer, ready.identifier, ready.docs
     context = makers.Context(project, book, faces, renderer, identifier, found, cache,
-                             partial(first_occurrence, project, book), report)
+                             partial(first_occurrence, project, book), report, generated=ready.generated)
     stem = output_stem(book.config)
     paths = {name: project.dist_dir / f"{stem}{SUFFIXES[name]}" for name in wanted}
     made: dict[Path, bytes] = {}
-
-    # Every character of the book must have a glyph before anything is laid out.
-    docs = epub.documents(book, renderer, makers.cover_name(book))
-    characters = epub.text_of(docs)
-    check_coverage(characters, faces, project, book)
 
     # Work runs on other cores where it can: the screen PDF from the start; the EPUB once the press
     # layout has fixed the print page numbers it carries, while the press PDF is being written.
@@ -182,12 +210,17 @@ def check_coverage(characters: str, faces: tuple[FontFace, ...], project: Projec
         )])
 
 
-def first_occurrence(project: Project, book: model.Book, character: str) -> Location | None:
-    """Where ``character`` first appears in the project's sources, for the error message."""
+def first_occurrence(project: Project, book: model.Book, character: str,
+                     after: Location | None = None) -> Location | None:
+    """Where ``character`` first appears in the project's sources (at or after ``after``, when given and
+    found there), for the error message."""
     sources = [book.config.location.path, *(chapter.source for chapter in book.chapters)]
+    if after is not None and after.path in sources:
+        sources = [after.path] + [source for source in sources if source != after.path]
     for source in sources:
         lines = (project.root / source).read_text(encoding="utf-8-sig").split("\n")
-        for number, line in enumerate(lines, start=1):
+        start = (after.line or 1) if after is not None and source == after.path else 1
+        for number, line in enumerate(lines[start - 1:], start=start):
             column = line.find(character)
             if column >= 0:
                 return Location(source, number, column + 1)

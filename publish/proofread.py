@@ -1,7 +1,8 @@
 """Proofreading the sources: ``publish lint`` and ``publish fix``, the text checks of a build without building.
 
-:func:`lint` reads the project exactly as a build does (config, front matter, Markdown, text
-normalization, figures, font coverage) and returns every finding, errors included, instead of raising.
+:func:`lint` runs the checks a build makes before layout, the same function (config, front matter,
+Markdown, text normalization, figures, font coverage, the text the stylesheets generate, the colour
+profile), and returns every finding, errors included, instead of raising.
 :func:`fix` rewrites the source files with the letter-level fixes a build only applies to its outputs
 (NFC, look-alike Đ, stray no-break spaces, the configured tone-mark style) and converts lines typed in
 a legacy Vietnamese encoding to Unicode. Typography (quotes, dashes) is left to the build: the source
@@ -20,14 +21,10 @@ from publish import rules
 from publish.config import CONFIG_NAME, text_settings
 from publish.diagnostics import Diagnostic, Location, Severity
 from publish.errors import PublishError
-from publish.fonts import load_faces
 from publish.manuscript.reader import chapter_files
-from publish.output import epub
 from publish.output.files import write_atomically
-from publish.output.makers import cover_name
-from publish.pipeline import check_coverage, load_book, reading_order
+from publish.pipeline import prepare, reading_order
 from publish.project import Project
-from publish.render.xhtml import Renderer
 from publish.text.legacy import read_as_windows_1252
 from publish.text.normalize import normalize
 
@@ -37,15 +34,12 @@ FIX_CODES = frozenset({rules.TEXT_NFC.code, rules.TEXT_ETH.code, rules.TEXT_NBSP
 
 
 def lint(path: Path | str = ".", environ: Mapping[str, str] | None = None) -> tuple[Diagnostic, ...]:
-    """Every finding a build would report before rendering, errors included, in reading order."""
+    """Every finding a build would report before layout (:func:`publish.pipeline.prepare`, the same checks),
+    errors included, in reading order."""
     environ = os.environ if environ is None else environ
     project = Project.at(path)
     try:
-        book, found = load_book(project, environ)
-        faces = load_faces(project.fonts_dir, project.relative)
-        families = tuple(dict.fromkeys(face.family for face in faces))
-        docs = epub.documents(book, Renderer(book, "urn:lint", families), cover_name(book))
-        check_coverage(epub.text_of(docs), faces, project, book)
+        found = prepare(project, environ).found
     except PublishError as exc:
         return tuple(sorted(exc.diagnostics, key=reading_order))
     return tuple(sorted(found, key=reading_order))

@@ -246,11 +246,15 @@ class PageView:
     margin: list[Run] = field(default_factory=list)  # running heads and folios
     notes: list[Line] = field(default_factory=list)  # lines in the footnote area
     notes_top: float | None = None  # where the footnote area begins
+    # Text out of the flow, in no line: list markers set outside their item, absolutely positioned boxes.
+    placed: list[Run] = field(default_factory=list)
 
     def runs(self) -> Iterator[Run]:
+        """Every run of text on the page: its lines, its notes, its margins, and what is out of the flow."""
         for line in self.lines + self.notes:
             yield from line.runs
         yield from self.margin
+        yield from self.placed
 
 
 def read(page: Any, index: int) -> PageView:
@@ -268,6 +272,10 @@ def read(page: Any, index: int) -> PageView:
 
     def walk(box: Any, block: Any, depth: int, target: list[Line]) -> None:
         for child in box.children if isinstance(box, boxes.ParentBox) else ():
+            if type(child).__name__ == "AbsolutePlaceholder":  # (what stands for a box taken out of the flow)
+                for line in _lines_of(child._box, boxes):
+                    view.placed.extend(line.runs)
+                continue
             if isinstance(child, boxes.MarginBox):
                 for line in _lines_of(child, boxes):
                     view.margin.extend(line.runs)
@@ -432,3 +440,208 @@ def _px(value: Any, reference: float) -> float:
     if value.unit == "%":
         return float(value.value) * reference / 100
     return float(value.value)
+
+
+# What the stylesheets generate, before layout ----------------------------------------------------------
+
+# The page margin boxes that can hold generated text (CSS Paged Media, §5.3).
+_MARGINS = tuple(f"@{edge}-{place}" for edge, places in (
+    ("top", ("left-corner", "left", "center", "right", "right-corner")),
+    ("bottom", ("left-corner", "left", "center", "right", "right-corner")),
+    ("left", ("top", "middle", "bottom")), ("right", ("top", "middle", "bottom"))) for place in places)
+
+
+@dataclass(frozen=True)
+class Generated:
+    """Text the stylesheets make for an element's pseudo-element or a page margin box, known from the
+    cascade alone: every character it can show (all the symbols of a counter style, not only the values
+    this book reaches), the property it comes from, the font that sets it, and the element's source line."""
+
+    pseudo: str  # "before", "after", "marker", "footnote-call", "footnote-marker", a margin box ("@top-left"), or ""
+    source: str  # "content", "list-style-type", "quotes", "string-set" (a running head's text), or "text"
+    text: str
+    font: Font
+    data_src: str = ""  # the ``data-src`` attribute of the element or its nearest ancestor that has one
+
+
+def numbered_from_start(html: Any) -> Any:
+    """``html`` (a ``weasyprint.HTML``) with its ordered lists numbered from their ``start`` attribute, which
+    WeasyPrint 70 ignores (``<ol start="7">`` counts from 1): an inline ``counter-reset`` of ``list-item``,
+    as a browser's own style does."""
+    for element in html.etree_element.iter("ol"):
+        start = str(element.get("start", "")).strip()
+        if start.lstrip("-").isdigit():
+            element.set("style", f"counter-reset: list-item {int(start) - 1}; {element.get('style', '')}".strip())
+    return html
+
+
+def parsed(markup: str, base_url: str, url_fetcher: Any) -> Any:
+    """``weasyprint.HTML(string=markup)``, parsed by the C XML parser when ``markup`` is well-formed XML
+    (publish's documents are XHTML): WeasyPrint's pure-Python HTML parser takes 2 ms for an article, a
+    third of what the cascade alone costs. The tree is WeasyPrint's: HTML elements without a namespace."""
+    import xml.etree.ElementTree as ElementTree
+
+    import cssselect2  # type: ignore[import-untyped]
+    from weasyprint import HTML
+
+    if "xmlns:epub" not in markup:  # (the PDF's markup keeps the EPUB's epub:type attributes)
+        markup = markup.replace("<html", '<html xmlns:epub="http://www.idpf.org/2007/ops"', 1)
+    try:
+        root = ElementTree.fromstring(markup.encode("utf-8"))
+    except ElementTree.ParseError:
+        return numbered_from_start(HTML(string=markup, base_url=base_url, url_fetcher=url_fetcher))
+    for element in root.iter():
+        if element.tag.startswith("{http://www.w3.org/1999/xhtml}"):
+            element.tag = element.tag.rpartition("}")[2]
+    html = HTML.__new__(HTML)
+    html.base_url, html.url_fetcher, html.media_type = base_url, url_fetcher, "print"
+    html.wrapper_element = cssselect2.ElementWrapper.from_html_root(root, content_language=None)
+    html.etree_element = html.wrapper_element.etree_element
+    return numbered_from_start(html)
+
+
+def generated(html: Any, stylesheets: Sequence[Any], font_config: Any, margins: bool = True) -> list[Generated]:
+    """What ``stylesheets`` generate in ``html`` (a ``weasyprint.HTML``): list markers, ``::before`` and
+    ``::after`` content, footnote calls and markers, and with ``margins`` page margin content; from
+    WeasyPrint's own cascade and counter styles (``@counter-style`` in a user stylesheet does not reach its
+    layout, nor here). The document's own text is there too (``source`` "text", ``pseudo`` ""): each
+    element's, transformed as ``text-transform`` says, with the font that sets it."""
+    from weasyprint.css import get_all_computed_styles
+    from weasyprint.css.counters import CounterStyle
+    from weasyprint.css.targets import TargetCollector
+    from weasyprint.layout.page import PageType, set_page_type_computed_styles
+
+    counters = CounterStyle()
+    style_for = get_all_computed_styles(html, user_stylesheets=list(stylesheets), font_config=font_config,
+                                        counter_style=counters, color_profiles={}, page_rules=[], layers=[],
+                                        target_collector=TargetCollector())
+    found: list[Generated] = []
+    texts: dict[tuple[Font, str], set[str]] = {}  # the characters of the text set in a font, by source line
+    strings: dict[str, str] = {}
+    pages = {""}
+    hidden: set[Any] = set()
+    parents = {child: parent for parent in html.etree_element.iter() for child in parent}
+
+    def data_src(element: Any) -> str:
+        if element is None:
+            return ""
+        while element is not None and not element.get("data-src"):
+            element = parents.get(element)
+        return str(element.get("data-src")) if element is not None else ""
+
+    def add(element: Any, pseudo: str, style: Any, content: Any) -> None:
+        where = data_src(element)
+        for source, text in _content_text(content, element, style, counters, strings):
+            found.append(Generated(pseudo, source, text, _font(style), where))
+
+    for element in html.etree_element.iter():
+        style = style_for(element) if isinstance(element.tag, str) else None
+        if style is None or parents.get(element) in hidden or style["display"] == ("none",):
+            hidden.add(element)
+            continue
+        if style["page"] not in ("auto", None):
+            pages.add(str(style["page"]))
+        own = (element.text or "") + "".join(child.tail or "" for child in element)
+        if own and not own.isspace():
+            transform = style["text_transform"]
+            own = own.upper() if transform == "uppercase" else own.lower() if transform == "lowercase" else (
+                own + own.upper() if transform == "capitalize" else own)
+            texts.setdefault((_font(style), data_src(element)), set()).update(own)
+        if style["string_set"] != "none":
+            for name, values in style["string_set"]:
+                strings[name] = strings.get(name, "") + "".join(
+                    text for _, text in _content_text(values, element, style, counters, {}))
+        pseudos = ["before", "after"]
+        if "list-item" in style["display"]:
+            pseudos.append("marker")
+        if style["float"] == "footnote":
+            pseudos += ["footnote-call", "footnote-marker"]
+        for pseudo in pseudos:
+            made = style_for(element, pseudo)
+            if pseudo == "marker" and (made is None or made["content"] in ("normal", "inhibit")):
+                marker = made or style
+                if marker["display"] != ("none",) and marker["list_style_image"][0] != "url" \
+                        and style["list_style_type"] != "none":
+                    found.append(Generated(pseudo, "list-style-type",
+                                           _counter_text(counters, style["list_style_type"], marker=True),
+                                           _font(marker), data_src(element)))
+            elif made is not None and made["display"] != ("none",) and made["content"] not in ("normal", "none",
+                                                                                           "inhibit"):
+                add(element, pseudo, made, made["content"])
+    for name in sorted(pages) if margins else ():
+        for side in ("left", "right"):
+            for blank in (False, True):
+                for index in (0, 1):
+                    page_type = PageType(side, blank, name or None, index, ((name, index),) if name else ())
+                    set_page_type_computed_styles(page_type, html, style_for)
+                    for margin in _MARGINS:
+                        box = style_for(page_type, margin)
+                        if box is not None and box["content"] not in ("normal", "none", "inhibit"):
+                            add(None, margin, box, box["content"])
+    found += [Generated("", "text", "".join(sorted(chars)), font, where) for (font, where), chars in texts.items()]
+    return list(dict.fromkeys(found))
+
+
+def _font(style: Any) -> Font:
+    return tuple(style["font_family"]), int(style["font_weight"]), str(style["font_style"])
+
+
+def _content_text(content: Any, element: Any, style: Any, counters: Any,
+                  strings: Mapping[str, str]) -> Iterator[tuple[str, str]]:
+    """(the property it comes from, the characters it can show) for each item of a computed ``content``
+    (or ``string-set``) value, as WeasyPrint's ``compute_content_list`` would make them."""
+    from weasyprint.text.constants import get_lang_quotes
+
+    for kind, value in content:
+        if kind == "string":
+            yield "content", value
+        elif kind == "attr()" and element is not None:
+            yield "content", str(element.get(value[0], ""))
+        elif kind == "content()" and element is not None:
+            yield "content", "".join(element.itertext())
+        elif kind == "leader()":
+            yield "content", value[1]
+        elif kind in ("counter()", "target-counter()"):
+            yield "content", _counter_text(counters, value[-1])
+        elif kind in ("counters()", "target-counters()"):
+            separator = value[-2]
+            separator = separator[1] if isinstance(separator, tuple) else separator
+            yield "content", str(separator) + _counter_text(counters, value[-1])
+        elif kind == "quote" and not value.startswith("no-") and style["quotes"] != "none":
+            quotes = get_lang_quotes(style["lang"]) if style["quotes"] == "auto" else style["quotes"]
+            yield "quotes", "".join("".join(side) for side in quotes)
+        elif kind == "string()":
+            yield "string-set", strings.get(value[0], "")
+
+
+def _counter_text(counters: Any, name: Any, marker: bool = False) -> str:
+    """Every character a counter style can write (its symbols, signs and padding, and its fallback's where
+    its range ends), with its prefix and suffix for a list marker."""
+    from weasyprint.css.counters import symbol
+
+    text, seen = "", []
+    while name is not None and name not in seen and name != "none":
+        seen.append(name)
+        counter = counters.resolve_counter(name) or counters.resolve_counter("decimal")
+        if counter is None:
+            break
+        system = counter["system"][1] if counter["system"] else "symbolic"
+        pieces = [*(counter["symbols"] or ()), *(piece for _, piece in counter["additive_symbols"] or ())]
+        if system not in ("cyclic", "fixed"):  # (the systems that write negative values with a sign)
+            pieces += counter["negative"] or (("string", "-"),)
+        if counter["pad"] and counter["pad"][1]:
+            pieces.append(counter["pad"][1])
+        if marker and len(seen) == 1:
+            pieces += [counter["prefix"] or ("string", ""), counter["suffix"] or ("string", ". ")]
+        text += "".join(symbol(piece) if isinstance(piece, tuple) else str(piece) for piece in pieces)
+        name = None if system in ("cyclic", "numeric", "symbolic") else counter["fallback"] or "decimal"
+    return text
+
+
+def counter_text(name: str | tuple[str, Any], marker: bool = False) -> str:
+    """Every character WeasyPrint's counter style ``name`` can write (a ``list-style-type`` value: a name,
+    ``("string", text)`` or ``("symbols()", ...)``), with its prefix and suffix for a list ``marker``."""
+    load()
+    from weasyprint.html import UA_COUNTER_STYLE
+
+    return _counter_text(UA_COUNTER_STYLE, name, marker)

@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from publish import model, rules
 from publish.cache import Cache, code_fingerprint
+from publish.config import BookConfig
 from publish.diagnostics import Diagnostic, Location
 from publish.errors import RenderError, ResourceError
 from publish.fonts import FontFace
@@ -50,10 +51,11 @@ class Context:
     identifier: str
     found: list[Diagnostic]
     cache: Cache
-    locate: Callable[[str], Location | None]
+    locate: pdf.Locate
     progress: Progress = lambda message: None
     read: list[Path] = field(default_factory=list)
     roles: Roles | None = None  # what the design does to each kind of text (see design())
+    generated: str = ""  # what the EPUB's stylesheets generate (list markers...): its font subsets keep it
 
     @property
     def roots(self) -> dict[str, Path]:
@@ -74,6 +76,7 @@ class Context:
 
 
 EPUB_SHEETS = ("base.css", "epub.css", "extra.css")
+PDF_SHEETS = ("base.css", "print.css", "extra.css")
 
 
 def epub_book(context: Context, css: str, docs: list[epub.Document], page_starts: list[PageStart]) -> bytes:
@@ -86,7 +89,7 @@ def epub_book(context: Context, css: str, docs: list[epub.Document], page_starts
     context.progress("packaging the EPUB")
     cover = cover_file(context)
     docs = epub.documents(book, context.renderer, cover.name, page_starts, _setting(context, for_pdf=False))
-    characters = epub.text_of(docs)
+    characters = epub.text_of(docs) + context.generated
     image_bytes = {image.path: (project.root / image.path).read_bytes() for image in book.images}
     source = (book.config.print.identifier or f"{context.identifier}#print") if page_starts else ""
     data = epub.package(book, context.renderer, docs, context.identifier, css, faces, characters, cover,
@@ -107,7 +110,7 @@ def design(context: Context, session: pdf.Session | None = None, css: str = "") 
         if session is None:
             config = context.book.config
             plain = (pdf.page_css(config.print, press=False) + pdf.font_css(context.faces)
-                     + context.sheets(("base.css", "print.css", "extra.css")) + _ARTICLE_DOCUMENTS)
+                     + context.sheets(PDF_SHEETS) + _ARTICLE_DOCUMENTS)
             with pdf.Session(context.roots, context.faces, context.book.modified, "publish.yaml",
                              context.locate) as own:
                 return design(context, own, plain)
@@ -231,7 +234,7 @@ def press_pdf(context: Context, name: str, on_pages: Callable[[list[PageStart]],
         css = (pdf.page_css(book.config.print)
                + pdf.font_css(context.faces)
                + press.default_colour_css()
-               + press.cmyk_css(context.sheets(("base.css", "print.css", "extra.css")), profile)
+               + press.cmyk_css(context.sheets(PDF_SHEETS), profile)
                + PRESS_LINKS)
         engine.load()
         made = {photo: future.result() for photo, future in converting.items()}
@@ -285,10 +288,15 @@ def _finished(context: Context, written: pikepdf.Pdf, profile: press.PressProfil
 
 
 def press_profile(context: Context) -> press.PressProfile:
-    project, chosen = context.project, context.book.config.print.color_profile
-    where = context.book.config.where("print")
+    profile = load_profile(context.project, context.book.config)
+    context.read.append(profile.path)
+    return profile
+
+
+def load_profile(project: Project, config: BookConfig) -> press.PressProfile:
+    """The press PDF's output profile: ``print.color_profile``, or the shipped FOGRA39."""
+    chosen, where = config.print.color_profile, config.where("print")
     path = project.resolve(chosen, project.root / "publish.yaml", where) if chosen else press.DEFAULT_PROFILE
-    context.read.append(path)
     try:
         return press.load_profile(path)
     except (ValueError, OSError) as exc:
@@ -300,7 +308,7 @@ def screen_pdf(context: Context, name: str) -> bytes:
     book = context.book
     css = (pdf.page_css(book.config.print, press=False)
            + pdf.font_css(context.faces)
-           + context.sheets(("base.css", "print.css", "extra.css")))
+           + context.sheets(PDF_SHEETS))
     with pdf.Session(context.roots, context.faces, book.modified, name, context.locate,
                      pdf.Variant("pdf/ua-1", tagged=True)) as session:
         laid = _lay_out(context, session, css, lambda image: image.path, press=False, label="screen PDF")

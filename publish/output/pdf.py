@@ -15,6 +15,7 @@ import mimetypes
 import multiprocessing.util
 import os
 import shutil
+import unicodedata
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -178,7 +179,9 @@ def font_css(faces: Sequence[FontFace]) -> str:
     return font_face_css(faces, lambda face: virtual_url("fonts", face.file_name))
 
 
-Locate = Callable[[str], "Location | None"]
+# Where a character first appears in the manuscript, at or after a location when one is given
+# (publish.pipeline.first_occurrence).
+Locate = Callable[[str, "Location | None"], "Location | None"]
 
 
 @dataclass(frozen=True)
@@ -240,7 +243,8 @@ class Session:
 
         sheet = self.stylesheet(css)
         with self._failures():
-            document = HTML(string=html, base_url=virtual_url("project"), url_fetcher=self.fetcher)
+            document = engine.numbered_from_start(HTML(string=html, base_url=virtual_url("project"),
+                                                       url_fetcher=self.fetcher))
             return engine.paginate(document, stylesheets=[sheet], font_config=self.font_config,
                                    color_profiles=self.color_profiles, pdf_tags=self.variant.tagged)
 
@@ -250,8 +254,17 @@ class Session:
 
         sheet = self.stylesheet(css)
         with self._failures():
-            document = HTML(string=html, base_url=virtual_url("project"), url_fetcher=self.fetcher)
+            document = engine.numbered_from_start(HTML(string=html, base_url=virtual_url("project"),
+                                                       url_fetcher=self.fetcher))
             return engine.cascade(document, [sheet], self.font_config, self.color_profiles)
+
+    def generated(self, html: str, css: str, margins: bool = True) -> list[engine.Generated]:
+        """What ``css`` generates in ``html`` (list markers, ``content``...), no layout (:func:`engine.generated`);
+        with ``margins``, in page margins too."""
+        sheet = self.stylesheet(css)
+        with self._failures():
+            document = engine.parsed(html, virtual_url("project"), self.fetcher)
+            return engine.generated(document, [sheet], self.font_config, margins)
 
     def write(self, documents: Sequence[engine.Paginated], pages: Sequence[Any],
               views: Sequence[engine.PageView] | None = None) -> bytes:
@@ -308,26 +321,32 @@ class Session:
 def check_faces(pages: Sequence[engine.PageView], faces: Sequence[FontFace], pdf_path: str,
                 locate: Locate) -> list[Diagnostic]:
     """Every character laid out must have a glyph in the face CSS font matching picks for it (running
-    heads, folios and list markers included)."""
-    text: dict[engine.Font, set[str]] = {}
+    heads, folios and list markers included). Each one missing is named with its code point, the face, and
+    the manuscript line of the block it is in (its ``data-src``), or else where the manuscript has it."""
+    first: dict[tuple[engine.Font, str], tuple[engine.PageView, engine.Run]] = {}
+    covered: dict[engine.Font, FontFace | None] = {}
     for view in pages:
         for run in view.runs():
-            text.setdefault(run.font, set()).update(run.text)
+            if run.font not in covered:
+                covered[run.font] = matching_face(faces, *run.font)
+            face = covered[run.font]
+            for ch in set(run.text):
+                if needs_glyph(ch) and (face is None or ord(ch) not in face.codepoints):
+                    first.setdefault((run.font, ch), (view, run))
     found = []
-    for (families, weight, style), chars in sorted(text.items()):
-        face = matching_face(faces, families, weight, style)
-        drawn = sorted(ch for ch in chars if needs_glyph(ch))
-        missing = drawn if face is None else [ch for ch in drawn if ord(ch) not in face.codepoints]
-        if not missing:
-            continue
-        listed = ", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in missing[:10])
-        listed += " and more" if len(missing) > 10 else ""
+    sources = verify.Sources()
+    for ((families, weight, style), ch), (view, run) in sorted(first.items(), key=lambda item: item[0]):
+        face = covered[families, weight, style]
+        made = ", made by a stylesheet," if run.generated else ""
+        what = f"'{ch}' (U+{ord(ch):04X}) {unicodedata.name(ch, '?')}{made}"
         if face is None:
-            message = (f"{listed} set in font family {', '.join(families)}, which is not a declared face: "
+            message = (f"{what} set in font family {', '.join(families)}, which is not a declared face: "
                        "a system font would be used")
         else:
-            message = f"{listed} set in {face.postscript_name} ({weight} {style}), which has no glyph for it"
-        found.append(rules.FONT_STYLE_NOT_COVERED(message, locate(missing[0]) or Location(pdf_path)))
+            message = f"{what} set in {face.postscript_name} ({weight} {style}), which has no glyph for it"
+        block = sources(view, run.element, Location("")) if run.element is not None else Location("")
+        where = (locate(ch, block) or block) if block.path else locate(ch, None)
+        found.append(rules.FONT_STYLE_NOT_COVERED(message, where or Location(pdf_path)))
     return found
 
 

@@ -32,7 +32,7 @@ class _Faces:
         return self.known[font]
 
 
-class _Sources:
+class Sources:
     """The manuscript line of an element of a laid-out document: its own ``data-src`` or an ancestor's."""
 
     def __init__(self) -> None:
@@ -53,7 +53,7 @@ class _Sources:
 
 
 def collisions(views: Sequence[PageView], faces: Sequence[FontFace], pdf_path: str) -> list[Diagnostic]:
-    found, fonts, sources = [], _Faces(faces), _Sources()
+    found, fonts, sources = [], _Faces(faces), Sources()
     for number, view in enumerate(views, start=1):
         for hit in measure.collisions(view, fonts):
             where = sources(view, hit.block, Location(pdf_path))
@@ -65,7 +65,7 @@ def collisions(views: Sequence[PageView], faces: Sequence[FontFace], pdf_path: s
 
 def spacing(views: Sequence[PageView], faces: Sequence[FontFace], pdf_path: str) -> list[Diagnostic]:
     """One notice summing up the word spaces of the justified lines, and one for each of the loosest."""
-    fonts, sources = _Faces(faces), _Sources()
+    fonts, sources = _Faces(faces), Sources()
     spaced = [(number, view, line) for number, view in enumerate(views, start=1)
               for line in measure.spacing(view, fonts)]
     if not spaced:
