@@ -21,7 +21,7 @@ from tests.helpers import REPO, epubcheck
 
 # The environment builds and checks are given; its PATH is the tests' own folder of programs (see tools).
 ENV = {"PATH": ""}
-TOOLS = ("java",)
+TOOLS = ("java", "iconv")  # EPUBCheck; glibc's converter, which the legacy-encoding fixture is checked against
 
 
 @pytest.fixture(scope="session", autouse=True)
