@@ -51,6 +51,27 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """A link to a place in the book: an article (``[xem](02-cho-phien.md)``) or a heading in one
+    (``[xem](02-cho-phien.md#gia-ca)``, ``[xem](#gia-ca)`` in the same article).
+
+    The reader makes it as written (``article`` the file it names, relative to the project root, and
+    ``fragment`` the heading's name, "" for the article itself), then resolves it once every article is
+    read (:mod:`publish.manuscript.references`): ``chapter`` is the id of the article it leads to and
+    ``target`` the id of the element there (the article's own id, or the heading's).
+    """
+
+    kind: ClassVar[str] = "reference"
+    article: str
+    fragment: str
+    title: str
+    children: tuple[Inline, ...]
+    location: Location
+    chapter: str = ""
+    target: str = ""
+
+
+@dataclass(frozen=True)
 class LineBreak:
     kind: ClassVar[str] = "linebreak"
 
@@ -63,7 +84,7 @@ class FootnoteRef:
     target: str
 
 
-Inline = Text | Emphasis | Strong | Code | Link | LineBreak | FootnoteRef
+Inline = Text | Emphasis | Strong | Code | Link | Reference | LineBreak | FootnoteRef
 
 # Resources ------------------------------------------------------------------------------------------
 
@@ -99,8 +120,9 @@ class Heading:
     kind: ClassVar[str] = "heading"
     level: int  # 2..6: level 1 is the article title
     children: tuple[Inline, ...]
-    id: str
+    id: str  # unique in the book (the EPUB's and the PDFs' anchor)
     location: Location
+    name: str = ""  # what links of the manuscript call it: its {#id}, or its text as an id (see references)
 
 
 @dataclass(frozen=True)
@@ -194,6 +216,27 @@ class Chapter:
     def headings(self) -> list[Heading]:
         return [b for b in self.blocks if isinstance(b, Heading)]
 
+    def references(self) -> list[Reference]:
+        """The article's cross-references, in reading order (lead, text, notes)."""
+        found: list[Reference] = []
+
+        def walk(value: object) -> None:
+            if isinstance(value, tuple):
+                for item in value:
+                    walk(item)
+            elif isinstance(value, Reference):
+                found.append(value)
+            elif isinstance(value, Text | Code | LineBreak | FootnoteRef | Image | Location):
+                return
+            else:
+                for name in ("children", "caption", "items", "head", "body"):
+                    walk(getattr(value, name, ()))
+
+        walk(self.lead)
+        walk(self.blocks)
+        walk(tuple(note.children for note in self.footnotes))
+        return found
+
     def figures(self) -> list[Figure]:
         found: list[Figure] = []
 
@@ -232,7 +275,7 @@ def plain_text(nodes: tuple[Inline, ...]) -> str:
     for node in nodes:
         if isinstance(node, Text | Code):
             out.append(node.text)
-        elif isinstance(node, Emphasis | Strong | Link):
+        elif isinstance(node, Emphasis | Strong | Link | Reference):
             out.append(plain_text(node.children))
         elif isinstance(node, LineBreak):
             out.append(" ")

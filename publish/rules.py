@@ -88,7 +88,8 @@ MANUSCRIPT_NO_ALT = _rule(
 
 MANUSCRIPT_LINK = _rule(
     "M009", ERROR, "link the book cannot follow",
-    "Links must be absolute http(s), mailto: or tel: addresses; links to files are not supported.",
+    "Link to a web address (https://...), mailto: or tel:, or to an article of the book by its file name "
+    "(02-cho-phien.md, 02-cho-phien.md#gia-ca, #gia-ca); other files and schemes cannot be followed.",
 )
 
 MANUSCRIPT_ALT_IS_CAPTION = _rule(
@@ -98,6 +99,27 @@ MANUSCRIPT_ALT_IS_CAPTION = _rule(
 MANUSCRIPT_NO_CAPTION = _rule(
     "M011", WARNING, "figure without caption",
     "Write the caption between the brackets: ![Caption](photo.jpg){alt=\"...\"}.",
+)
+
+# Links inside the book and heading ids (docs/manuscript.md, "Links" and "Heading ids").
+MANUSCRIPT_BAD_ADDRESS = _rule(
+    "M012", ERROR, "link address is not a valid URL",
+    "Write the whole address as a browser shows it, with its host name: https://baolangson.vn/..., "
+    "mailto:toasoan@baolangson.vn, tel:+842053812345.",
+)
+MANUSCRIPT_BROKEN_REFERENCE = _rule(
+    "M013", ERROR, "link to a missing article or heading",
+    "An article is named by its file name in manuscript/ (02-cho-phien.md); a heading by its {#id} or its "
+    "text without diacritics, lower case, words joined by '-' (## Giá cả → #gia-ca).",
+)
+MANUSCRIPT_HEADING_SKIP = _rule(
+    "M014", WARNING, "heading level skipped",
+    "The article title is level 1: its sections are ##, their subsections ###; a level cannot be skipped.",
+)
+MANUSCRIPT_HEADING_ID = _rule(
+    "M015", ERROR, "heading id unusable or given twice",
+    "An id starts with a letter and holds only a-z, A-Z, digits, '-', '_' and '.' ({#gia-ca}); each heading "
+    "of an article needs its own.",
 )
 
 RESOURCE_MISSING = _rule("R001", ERROR, "file not found", "Check the path; it is relative to the file that names it.")

@@ -183,9 +183,15 @@ def page_markers_before_headings(epub: Path) -> dict[str, int]:
         for element in root.iter():
             if element.get("{http://www.idpf.org/2007/ops}type") == "pagebreak":
                 current = int(element.get("aria-label"))
-            elif element.tag == f"{{{XHTML_NS['x']}}}h2" and re.match(r"ch\d+-s\d+", element.get("id", "")):
+            elif element.tag == f"{{{XHTML_NS['x']}}}h2" and _is_section(element):
                 found[squash("".join(element.itertext()))] = current
     return found
+
+
+def _is_section(heading: Any) -> bool:
+    """A section heading of an article (not the title of its notes)."""
+    return (heading.get("class") != "footnotes-title"
+            and any(a.tag == f"{{{XHTML_NS['x']}}}article" for a in heading.iterancestors()))
 
 
 @pytest.mark.parametrize("which", ["sample", "collection"])

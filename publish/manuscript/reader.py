@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from markdown_it.tree import SyntaxTreeNode
 from PIL import Image as PILImage
 from PIL import UnidentifiedImageError
 
@@ -13,8 +12,8 @@ from publish import model, rules
 from publish.config import BookConfig
 from publish.diagnostics import Diagnostic, Location
 from publish.errors import ResourceError
-from publish.manuscript import frontmatter
-from publish.manuscript.markdown import ChapterConverter, parser
+from publish.manuscript import frontmatter, references
+from publish.manuscript.markdown import ChapterConverter
 from publish.project import Project
 from publish.text import legacy
 from publish.text.normalize import TextSettings, ToneUse, normalize
@@ -94,8 +93,10 @@ def read_source(path: Path, relative: str) -> tuple[str | None, list[Diagnostic]
 
 
 def read_chapter(
-    path: Path, index: int, project: Project, config: BookConfig, images: ImageStore, tones: list[ToneUse]
+    path: Path, index: int, project: Project, config: BookConfig, images: ImageStore, tones: list[ToneUse],
+    ids: references.BookIds | None = None,
 ) -> tuple[model.Chapter | None, list[Diagnostic]]:
+    """One article, its cross-references not resolved yet; ``ids`` are those the articles before it gave."""
     relative = project.relative(path)
     source, found = read_source(path, relative)
     if source is None:
@@ -116,12 +117,9 @@ def read_chapter(
         return images.load(reference, path, where)
 
     converter = ChapterConverter(chapter_id, relative, parts.body_first_line, load_image, config.language,
-                                 source.split("\n"))
+                                 source.split("\n"), ids)
+    lead = converter.lead(meta.lead, meta.lead_location) if meta.lead else ()
     blocks, footnotes = converter.convert(parts.body)
-    lead: tuple[model.Inline, ...] = ()
-    if meta.lead:
-        tokens = parser().parseInline(meta.lead)
-        lead = converter.inlines(SyntaxTreeNode(tokens).children[0], meta.lead_location)
     found += converter.found
     chapter = model.Chapter(
         id=chapter_id,
@@ -141,21 +139,27 @@ def read_chapter(
 def read_chapters(
     project: Project, config: BookConfig, tones: list[ToneUse]
 ) -> tuple[tuple[model.Chapter, ...], tuple[model.Image, ...], list[Diagnostic]]:
-    """All chapters in file-name order, the images they use, and every finding along the way.
+    """All chapters in file-name order, their links to one another resolved, the images they use, and
+    every finding along the way.
 
     The syllables whose tone placement shows a style are added to ``tones``.
     """
     found: list[Diagnostic] = []
     images = ImageStore(project, found)
+    ids = references.BookIds()
     chapters: list[model.Chapter] = []
+    unread: list[str] = []
     files = chapter_files(project)
     if not files:
         found.append(rules.CONFIG_NO_CHAPTERS(
             f"no *.md file in {project.relative(project.manuscript_dir)}/", Location("manuscript/"),
         ))
     for index, path in enumerate(files, start=1):
-        chapter, problems = read_chapter(path, index, project, config, images, tones)
+        chapter, problems = read_chapter(path, index, project, config, images, tones, ids)
         found.extend(problems)
         if chapter is not None:
             chapters.append(chapter)
-    return tuple(chapters), tuple(images.by_path.values()), found
+        else:
+            unread.append(project.relative(path))
+    resolved, problems = references.resolve(chapters, unread)
+    return resolved, tuple(images.by_path.values()), found + problems

@@ -108,7 +108,8 @@ def documents(
                          renderer.epub_document(book.config.title, renderer.titlepage(), "front", "frontmatter")))
     for chapter in book.chapters:
         docs.append(Document(f"{chapter.id}.xhtml", chapter.id, chapter.title,
-                             renderer.epub_document(chapter.title, renderer.article(chapter, media_url, setting),
+                             renderer.epub_document(chapter.title,
+                                                    renderer.article(chapter, media_url, setting, chapter_href),
                                                     "article", "bodymatter")))
     pages: list[tuple[int, str]] = []
     if page_starts:

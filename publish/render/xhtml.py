@@ -17,6 +17,13 @@ from publish.resources import TEMPLATES_DIR
 from publish.text.dates import dateline_date, long_date
 
 MediaUrl = Callable[[model.Image], str]
+# Where an article (fragment "") or an element of it is, in one output: (the article, the element's id).
+ChapterHref = Callable[[model.Chapter, str], str]
+
+
+def in_one_document(chapter: model.Chapter, fragment: str) -> str:
+    """Where an article or an element of it is when the whole book is one document (a PDF)."""
+    return f"#{fragment or chapter.id}"
 
 
 @dataclass(frozen=True)
@@ -53,12 +60,20 @@ class Renderer:
     def _render(self, template: str, **context: Any) -> Markup:
         return Markup(self.env.get_template(template).render(labels=self.labels, **context))
 
-    def article(self, chapter: model.Chapter, media_url: MediaUrl, setting: Setting = PLAIN) -> Markup:
+    def article(self, chapter: model.Chapter, media_url: MediaUrl, setting: Setting = PLAIN,
+                href: ChapterHref = in_one_document) -> Markup:
         """One article; ``setting`` is the output's typesetting (line heights, tracking: see
-        :mod:`publish.makeup.setting`)."""
+        :mod:`publish.makeup.setting`), ``href`` where the output puts the places links lead to."""
         dateline = dateline_date(chapter.date, self.language) if chapter.date else ""
+        chapters = {each.id: each for each in self.book.chapters}
+
+        def reference_href(reference: model.Reference) -> str:
+            fragment = "" if reference.target == reference.chapter else reference.target
+            return href(chapters[reference.chapter], fragment)
+
         return self._render(
             "article.j2", chapter=chapter, dateline=dateline or chapter.place, media_url=media_url, setting=setting,
+            reference_href=reference_href,
         )
 
     def titlepage(self) -> Markup:

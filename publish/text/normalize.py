@@ -98,6 +98,18 @@ def _line(line: str, where: Location, settings: TextSettings, result: Normalized
     return line
 
 
+def letters(text: str, where: Location, vietnamese: bool = True) -> tuple[str, list[Diagnostic]]:
+    """The letter fixes and findings of :func:`normalize` that keep the text's length (look-alike Đ; stray
+    marks and letters of another alphabet reported), for text that did not pass through it as typed: the
+    characters markdown-it decodes from references (``&ETH;``, ``&#208;``). Columns count in ``text``."""
+    found: list[Diagnostic] = []
+    if vietnamese:
+        _stray_marks(text, where, found)
+        text = _fix_eth(text, where, found)
+    _lookalikes(text, where, found)
+    return text, found
+
+
 def _fix_eth(line: str, where: Location, found: list[Diagnostic]) -> str:
     if not any(ch in _ETH for ch in line):
         return line
