@@ -23,6 +23,7 @@ import pikepdf
 from publish import rules
 from publish.check.epub import NS, EpubFile
 from publish.diagnostics import Diagnostic, Location
+from publish.render.labels import LABELS
 
 BLOCKS = {f"{{{NS['x']}}}{tag}" for tag in ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "figcaption", "td",
                                             "th", "dt", "dd", "pre", "blockquote", "caption")}
@@ -84,7 +85,8 @@ def epub_blocks(book: EpubFile) -> list[Block]:
 
 def pdf_words(path: Path) -> list[str]:
     """The words printed inside each page's trim (not the slug a press PDF carries outside it), without
-    the addresses a press PDF prints after links, "(baolangson.vn/...)", which the EPUB links instead."""
+    the addresses a press PDF prints after links, "(baolangson.vn/...)", and the pages it prints after
+    cross-references, "(trang 12)", which the EPUB links instead."""
     import pypdfium2 as pdfium  # type: ignore[import-untyped]
 
     document = pdfium.PdfDocument(str(path))
@@ -95,7 +97,7 @@ def pdf_words(path: Path) -> list[str]:
         for index in range(len(document)):
             left, bottom, right, top = trims[index]
             text = document[index].get_textpage().get_text_bounded(left, bottom, right, top)
-            found += words(_ADDRESS.sub("", text))
+            found += words(_PAGE_REFERENCE.sub("", _ADDRESS.sub("", text)))
         return found
     finally:
         document.close()
@@ -104,6 +106,11 @@ def pdf_words(path: Path) -> list[str]:
 # An address in parentheses, broken after / . - where it ran over a line.
 _ADDRESS = re.compile(r"\s?\((?:[\w\-./?&=#%~+:@\u200b\ufffe\x02]|(?<=[/.\-\ufffe\x02])\s+)+\.[a-z]{2,}"
                       r"(?:[\w\-./?&=#%~+:@\u200b\ufffe\x02]|(?<=[/.\-\ufffe\x02])\s+)*\)")
+
+
+# The page a press PDF prints after a cross-reference (print.css, a.xref), in any language publish speaks.
+_PAGE_WORDS = "|".join(sorted({re.escape(labels["page"]) for labels in LABELS.values()}))
+_PAGE_REFERENCE = re.compile(rf"\s*\((?:{_PAGE_WORDS})[\s\u00a0]\d+\)")
 
 
 def parity(book: EpubFile, pdf_path: Path) -> tuple[list[Diagnostic], str]:

@@ -11,7 +11,7 @@ that adds nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,7 +122,10 @@ def _block_text(block: Any) -> str:
 # The role of a paragraph from the kind of the block before it: base.css indents only a paragraph
 # that follows a paragraph.
 _INLINE = {model.Strong: "strong", model.Emphasis: "em", model.Code: "code", model.Link: "link",
-           model.FootnoteRef: "noteref"}
+           model.Reference: "link", model.FootnoteRef: "noteref"}
+# A cross-reference's page number while the page it leads to is not known: as wide as any page number
+# of a book under a thousand pages (the TOC's stand-in, publish.output.layout.PLACEHOLDER, is the same).
+FOLIO_PLACEHOLDER = "000"
 BALANCED = frozenset({"title", "h2", "h3", "h4", "h5", "h6", "booktitle"})
 
 
@@ -130,13 +133,31 @@ class Setting:
     """Typesetting decisions for one output (see the module's docstring)."""
 
     def __init__(self, roles: Roles | None, faces: Sequence[FontFace], pdf: bool, footnotes: bool = False,
-                 links: str = "") -> None:
+                 links: str = "", page_label: str = "", folios: Mapping[str, str] | None = None) -> None:
         self.roles = roles
         self.faces = faces
         self.pdf = pdf  # a PDF: its lines are predictable (not an EPUB's), its blocks say their source line
         self.footnotes = footnotes  # notes at the foot of the page that calls them (a PDF's ``print.notes``)
         self.links = links  # how a printed book shows a link's address ("parentheses", "footnotes"); "" not
+        # A printed book prints the page a cross-reference leads to, after the word ``page_label`` ("trang");
+        # "" where the reader follows the link instead. ``folios`` are the pages ("#gia-ca" -> "12"), as far
+        # as they are known.
+        self.page_label = page_label
+        self.folios: Mapping[str, str] = folios or {}
         self._links: dict[str, dict[model.Link, str]] = {}
+
+    def with_folios(self, folios: Mapping[str, str]) -> Setting:
+        """This setting with the pages its cross-references lead to known."""
+        return Setting(self.roles, self.faces, self.pdf, self.footnotes, self.links, self.page_label, folios)
+
+    def folio(self, reference: model.Reference) -> str:
+        """The page a cross-reference leads to, as far as it is known (the stand-in until then)."""
+        return self.folios.get(f"#{reference.target}", FOLIO_PLACEHOLDER)
+
+    def page_reference(self, reference: model.Reference) -> str:
+        """What a printed book sets after a cross-reference: ' (trang 12)' (as print.css's ``a.xref``
+        rule has it), or "" where the reader follows the link."""
+        return f" ({self.page_label}\u00a0{self.folio(reference)})" if self.page_label else ""
 
     def printed_address(self, link: model.Link) -> str:
         """The address a printed book shows after a link: "" where it shows none, or the link's text is it."""
@@ -250,6 +271,8 @@ class Setting:
                         out.append(lines.Piece(self.breakable(model.plain_text(item.children)), *here))
                     else:
                         walk(item.children, here)
+                    if isinstance(item, model.Reference) and self.page_label:
+                        out.append(lines.Piece(self.page_reference(item), *here))
                     if isinstance(item, model.Link) and self.links == "parentheses" and self.printed_address(item):
                         out.append(lines.Piece(f" ({self.printed_address(item)})", *current))
 

@@ -14,16 +14,21 @@ while this one lays out the first, and each writes its pages; :mod:`publish.outp
 PDFs together.
 
 The book is laid out as one document instead where its stylesheets need the whole book at once
-(cross-references other than the TOC's page numbers, the page count, counters that run across articles,
-pages chosen by their place in the document) or its articles run on (``continuous``): see
-:func:`splittable`.
+(cross-references other than the TOC's page numbers and the pages links print, the page count, counters
+that run across articles, pages chosen by their place in the document) or its articles run on
+(``continuous``): see :func:`splittable`.
+
+A press PDF prints the page a link to a place in the book leads to ("xem bài Chợ phiên (trang 12)"):
+laid out article by article, the articles that print such pages are laid out with a stand-in number first,
+then again with the pages their targets came out on, until the numbers stay the same. Such a book is never
+laid out in two parts: each part would wait for the other's numbers.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import re
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -45,6 +50,7 @@ SPLIT_FROM = 40_000
 FIRST_SHARE = 0.45
 
 PLACEHOLDER = "000"  # the TOC's page numbers while they are not known
+SETTLE = 4  # layouts of the articles that print the pages their links lead to, at most
 
 _TOC_NUMBER = re.compile(r"target-counter\(\s*attr\(\s*href\s*\)\s*,\s*page\s*\)")
 _WHOLE_BOOK = re.compile(
@@ -59,13 +65,19 @@ _PAGE_NUMBER = re.compile(r"counters?\(\s*page\b")
 _LEADER = re.compile(r"""leader\(\s*("[^"]*"|'[^']*')\s*\)""")
 
 
+# Rules whose page numbers (``target-counter(attr(href), page)``) publish writes into ``data-folio``: the
+# TOC's, and the page a cross-reference prints (``a.xref``).
+_FOLIO_RULES = (".toc", ".xref")
+
+
 def splittable(css: str) -> str | None:
-    """``css`` with the TOC's page numbers read from ``data-folio``, or None when the stylesheets need
-    the whole book in one layout (other cross-references, the page count, counters across articles,
-    page numbers outside the page margins, pages chosen by their place in the document)."""
+    """``css`` with the page numbers of the TOC and of cross-references read from ``data-folio``, or None
+    when the stylesheets need the whole book in one layout (other cross-references, the page count,
+    counters across articles, page numbers outside the page margins, pages chosen by their place in the
+    document)."""
     for rule in tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True):
         text = tinycss2.serialize([rule])
-        if rule.type == "qualified-rule" and ".toc" in tinycss2.serialize(rule.prelude):
+        if rule.type == "qualified-rule" and any(name in tinycss2.serialize(rule.prelude) for name in _FOLIO_RULES):
             text = _TOC_NUMBER.sub("attr(data-folio)", text)
         if _WHOLE_BOOK.search(text):
             return None
@@ -89,11 +101,17 @@ class Parts:
 
     ids: Sequence[str]  # the articles' element ids ("ch01"...), in order
     front: Callable[[dict[str, str] | None], str]  # the front matter, with the TOC's page numbers (by href)
-    article: Callable[[int, str, Sequence[Mend]], str]  # article ``index`` (mended) in a document whose
-    # first page is on ``side``
+    article: Callable[[int, str, Sequence[Mend], Mapping[str, str]], str]  # article ``index`` (mended) in a
+    # document whose first page is on ``side``, printing these pages for its cross-references (by href)
     blank: Callable[[str], str]  # a document whose first page is a blank page on ``side``
     whole: Callable[[], str]  # the whole book as one document
     has_toc: bool
+    targets: Sequence[Sequence[str]] = ()  # per article, where the links whose page it prints lead ("#gia-ca")
+
+    @property
+    def prints_pages(self) -> bool:
+        """Whether an article prints the page one of its links leads to."""
+        return any(self.targets)
 
 
 class Abandoned(Exception):
@@ -101,8 +119,9 @@ class Abandoned(Exception):
     matter came out another length than its stand-in): the book is laid out again in one process."""
 
 
-# Lays out one article: (the session, its index, the side of its first page) -> the document.
-ArticleLayout = Callable[[Session, int, str], engine.Paginated]
+# Lays out one article: (the session, its index, the side of its first page, the pages its links print
+# by href) -> the document.
+ArticleLayout = Callable[[Session, int, str, Mapping[str, str]], engine.Paginated]
 
 
 def first_part(sizes: Sequence[int]) -> int | None:
@@ -183,21 +202,64 @@ class Sides:
 def lay_out(session: Session, parts: Parts, css: str, sides: Sides, article: ArticleLayout,
             progress: Callable[[str], None] = lambda message: None) -> Book:
     """The book, article by article (see the module's docstring); ``css`` must be :func:`splittable`."""
-    front = _stand_in(session, parts, css)
-    laid: list[engine.Paginated] = []
-    for index in range(len(parts.ids)):
-        progress(f"article {index + 1} of {len(parts.ids)}")
-        laid.append(article(session, index, sides.side(_count(sides, len(front.pages), laid))))
+    articles, blanks = _Articles(session, parts, sides, article, progress), _Blanks(session, parts, css)
 
-    def again(front: engine.Paginated) -> list[engine.Paginated]:  # every article on the other side
-        redone: list[engine.Paginated] = []
-        for index in range(len(parts.ids)):
-            redone.append(article(session, index, sides.side(_count(sides, len(front.pages), redone))))
-        return redone
+    def settled(front: engine.Paginated, printed: Mapping[str, str]) -> Book:
+        """The book with the articles printing ``printed`` for their links' pages, its front matter settled."""
+        return _settled(session, parts, css, sides, front, articles(len(front.pages), printed), blanks,
+                        lambda front: articles(len(front.pages), printed), progress)
 
-    book = _settled(session, parts, css, sides, front, laid, _Blanks(session, parts, css), again, progress)
+    printed: dict[str, str] = {}  # the pages the articles' links print (by href), once they are known
+    book = settled(_stand_in(session, parts, css), printed)
+    for _ in range(SETTLE if parts.prints_pages else 0):
+        pages = target_pages(book, parts.targets)
+        if pages == printed:
+            break
+        printed = pages
+        progress("the pages cross-references print")
+        book = settled(book.pieces[0].paginated, printed)
+    else:
+        if parts.prints_pages:
+            raise RuntimeError("the page numbers the cross-references print did not settle")
     _finish(book.pieces)
     return book
+
+
+class _Articles:
+    """The articles laid out in order after ``before`` pages, each laid out again only when the side it opens
+    on or the pages its links print (``printed``, by href) have changed."""
+
+    def __init__(self, session: Session, parts: Parts, sides: Sides, article: ArticleLayout,
+                 progress: Callable[[str], None]) -> None:
+        self.session, self.parts, self.sides, self.article, self.progress = session, parts, sides, article, progress
+        self.made: dict[int, tuple[tuple[Any, ...], engine.Paginated]] = {}
+
+    def __call__(self, before: int, printed: Mapping[str, str]) -> list[engine.Paginated]:
+        laid: list[engine.Paginated] = []
+        for index in range(len(self.parts.ids)):
+            side = self.sides.side(_count(self.sides, before, laid))
+            targets = self.parts.targets[index] if self.parts.targets else ()
+            pages = {href: printed[href] for href in targets if href in printed}
+            key = (side, tuple(sorted(pages.items())))
+            if index not in self.made or self.made[index][0] != key:
+                self.progress(f"article {index + 1} of {len(self.parts.ids)}")
+                self.made[index] = (key, self.article(self.session, index, side, pages))
+            laid.append(self.made[index][1])
+        return laid
+
+
+def target_pages(book: Book, targets: Sequence[Sequence[str]]) -> dict[str, str]:
+    """The page each of ``targets`` ("#gia-ca", "#ch02") is on in the book as laid out, by href."""
+    wanted = {href for hrefs in targets for href in hrefs}
+    found: dict[str, str] = {}
+    number = 1
+    for piece in book.pieces:
+        for page in piece.pages:
+            for anchor in engine.anchors(page) if page is not None else ():  # (None: laid out elsewhere)
+                if f"#{anchor}" in wanted:
+                    found.setdefault(f"#{anchor}", str(number))
+            number += 1
+    return found
 
 
 def _stand_in(session: Session, parts: Parts, css: str) -> engine.Paginated:
@@ -336,7 +398,7 @@ def lay_out_in_two(session: Session, open_session: Callable[[], Session], parts:
         laid: list[engine.Paginated] = []
         for index in range(first):
             progress(f"first part: article {index + 1} of {first}")
-            laid.append(article(session, index, sides.side(0)))
+            laid.append(article(session, index, sides.side(0), {}))
         if isinstance(other, _Here):
             progress(f"second part: articles {first + 1}-{len(parts.ids)}")
         _, counts = other.recv()
@@ -384,7 +446,7 @@ def _ours(book: Book) -> list[Piece]:
 def _second_part(open_session: Callable[[], Session], parts: Parts, css: str, sides: Sides, article: ArticleLayout,
                  first: int, notes: list[Diagnostic]) -> SecondPart:
     with open_session() as session:
-        laid = [article(session, index, sides.side(0)) for index in range(first, len(parts.ids))]
+        laid = [article(session, index, sides.side(0), {}) for index in range(first, len(parts.ids))]
         reply = yield ("paginated", [len(paginated.pages) for paginated in laid])
         assert reply is not None and reply[0] == "place"
         _, number, strings = reply

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -31,7 +31,7 @@ from publish.output import engine, epub, layout, marks, merge, pdf, press
 from publish.output.cover import generate_cover
 from publish.output.pagination import PageStart
 from publish.project import Project
-from publish.render.xhtml import Renderer, toc_entries
+from publish.render.xhtml import Renderer, in_one_document, toc_entries
 from publish.version import VERSION
 
 DISPLAY_FAMILY = "Be Vietnam Pro"
@@ -122,17 +122,19 @@ def design(context: Context, session: pdf.Session | None = None, css: str = "") 
 def _setting(context: Context, for_pdf: bool, press: bool = False) -> Setting:
     settings = context.book.config.print
     return Setting(design(context), context.faces, pdf=for_pdf, footnotes=for_pdf and settings.notes == "footnotes",
-                   links=settings.links if press else "")
+                   links=settings.links if press else "", page_label=context.renderer.labels["page"] if press else "")
 
 
 def _parts(context: Context, media_url: Callable[[model.Image], str], setting: Setting) -> layout.Parts:
     """The book's documents for WeasyPrint: the front matter, each article, a blank page, or all in one."""
     book, renderer = context.book, context.renderer
-    toc = toc_entries(book, lambda chapter, fragment: f"#{fragment or chapter.id}") if book.is_collection else []
+    toc = toc_entries(book, in_one_document) if book.is_collection else []
 
     @functools.cache
-    def article(index: int) -> str:  # (rendered where it is laid out: a forked process renders its own)
-        return renderer.article(book.chapters[index], media_url, setting)
+    def article(index: int, printed: tuple[tuple[str, str], ...] = ()) -> str:
+        # (rendered where it is laid out: a forked process renders its own; ``printed``: the pages its
+        # cross-references print, by href)
+        return renderer.article(book.chapters[index], media_url, setting.with_folios(dict(printed)))
 
     def blank(side: str) -> str:
         return renderer.pdf_book([], [], VERSION, front=False, side=side, blank="left" if side == "right" else "right")
@@ -140,12 +142,15 @@ def _parts(context: Context, media_url: Callable[[model.Image], str], setting: S
     return layout.Parts(
         ids=[chapter.id for chapter in book.chapters],
         front=lambda folios: renderer.pdf_book([], toc, VERSION, folios),
-        article=lambda index, side, mends: renderer.pdf_book([Markup(mending.apply(article(index), mends))], [],
-                                                             VERSION, front=False, side=side),
+        article=lambda index, side, mends, printed: renderer.pdf_book(
+            [Markup(mending.apply(article(index, tuple(sorted(printed.items()))), mends))], [], VERSION, front=False,
+            side=side),
         blank=blank,
         whole=lambda: renderer.pdf_book([Markup(article(index)) for index in range(len(book.chapters))], toc,
                                         VERSION),
         has_toc=bool(toc),
+        targets=[[f"#{reference.target}" for reference in chapter.references() if reference.chapter]
+                 if setting.page_label else [] for chapter in book.chapters],
     )
 
 
@@ -173,18 +178,26 @@ def _lay_out(context: Context, session: pdf.Session, css: str, media_url: Callab
     parts = _parts(context, media_url, _setting(context, for_pdf=True, press=press))
     sides = layout.Sides(settings.article_start, blanks=press)
 
-    def article(session: pdf.Session, index: int, side: str) -> engine.Paginated:
-        laid, mends, faults = mending.lay_out(lambda mends: session.paginate(parts.article(index, side, mends), split))
+    said: dict[int, list[Diagnostic]] = {}  # what each article's last layout said (an article may be laid
+    # out again: on the other side, or printing the pages its cross-references lead to)
+
+    def article(session: pdf.Session, index: int, side: str, printed: Mapping[str, str]) -> engine.Paginated:
+        laid, mends, faults = mending.lay_out(
+            lambda mends: session.paginate(parts.article(index, side, mends, printed), split))
         where = Location(context.book.chapters[index].source)
-        session.found += [rules.PDF_MADE_UP(f"{label}: {mend.note}", _location(mend.source, where))
-                          for mend in mends if mend.note]
-        session.found += [(rules.PDF_UNDERFILLED if fault.kind == "underfilled" else rules.PDF_SHORT_LAST_PAGE)(
+        notes = [rules.PDF_MADE_UP(f"{label}: {mend.note}", _location(mend.source, where))
+                 for mend in mends if mend.note]
+        notes += [(rules.PDF_UNDERFILLED if fault.kind == "underfilled" else rules.PDF_SHORT_LAST_PAGE)(
             f"{label}: {fault.message}", _location(fault.source, where)) for fault in faults]
+        stale = said.get(index, [])
+        session.found[:] = [finding for finding in session.found if finding not in stale]
+        session.found += notes
+        said[index] = notes
         return laid
 
     first = layout.first_part([len((context.project.root / chapter.source).read_text(encoding="utf-8"))
                                for chapter in context.book.chapters])
-    if press and sides.fixed and first is not None:
+    if press and sides.fixed and first is not None and not parts.prints_pages:
         return _Split(parts, split, sides, article, first)
     return layout.lay_out(session, parts, split, sides, article,
                           lambda message: context.progress(f"{label}: {message}"))
