@@ -1,7 +1,7 @@
 """Shared fixtures: the sample built once, a three-article book built once, EPUBCheck run once per book.
 
-Every test runs in an environment of its own: a PATH that holds only the programs the tests run (Java,
-for EPUBCheck), so that a tool installed on the machine (Ace, say) changes nothing, and a temporary folder
+Every test runs in an environment of its own: a PATH that holds only the programs the tests run (Java
+for EPUBCheck, iconv), so that a tool installed on the machine (Ace, say) changes nothing, and a temporary folder
 of its own, so that what other processes leave in the system's (WeasyPrint's fonts) is not counted.
 """
 
