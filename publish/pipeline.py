@@ -9,7 +9,9 @@ whose inputs have not changed.
 
 from __future__ import annotations
 
+import html.entities
 import os
+import re
 import time
 import unicodedata
 import uuid
@@ -199,29 +201,42 @@ def reading_order(diagnostic: Diagnostic) -> tuple[str, int, int]:
 
 
 def check_coverage(characters: str, faces: tuple[FontFace, ...], project: Project, book: model.Book) -> None:
+    """Every character of the text has a glyph in some declared face; each one that has none is an
+    error at the first place it is typed or referenced (``&#x2232;``)."""
     missing = uncovered(characters, faces)
     if missing:
-        listed = ", ".join(f"'{ch}' (U+{ord(ch):04X} {unicodedata.name(ch, '?')})" for ch in missing[:10])
-        more = " and more" if len(missing) > 10 else ""
-        declared = ", ".join(dict.fromkeys(face.postscript_name for face in faces))
-        raise RenderError([rules.FONT_NOT_COVERED(
-            f"no declared font ({declared}) has a glyph for {listed}{more}",
-            first_occurrence(project, book, missing[0]),
-        )])
+        found = [rules.FONT_NOT_COVERED(
+            f"none of the {len(faces)} declared faces has a glyph for '{ch}' (U+{ord(ch):04X} "
+            f"{unicodedata.name(ch, '?')})", first_occurrence(project, book, ch)) for ch in missing]
+        raise RenderError(sorted(found, key=reading_order))
 
 
 def first_occurrence(project: Project, book: model.Book, character: str,
                      after: Location | None = None) -> Location | None:
-    """Where ``character`` first appears in the project's sources (at or after ``after``, when given and
-    found there), for the error message."""
+    """Where ``character`` first appears in the project's sources, typed or as a character reference
+    (at or after ``after``, when given and found there), for the error message."""
     sources = [book.config.location.path, *(chapter.source for chapter in book.chapters)]
     if after is not None and after.path in sources:
         sources = [after.path] + [source for source in sources if source != after.path]
+    pattern = _written(character)
     for source in sources:
         lines = (project.root / source).read_text(encoding="utf-8-sig").split("\n")
         start = (after.line or 1) if after is not None and source == after.path else 1
         for number, line in enumerate(lines[start - 1:], start=start):
-            column = line.find(character)
-            if column >= 0:
-                return Location(source, number, column + 1)
+            found = pattern.search(line)
+            if found:
+                return Location(source, number, found.start() + 1)
     return None
+
+
+def _written(character: str) -> re.Pattern[str]:
+    """The ways a manuscript can write ``character``: itself, or a decimal, hexadecimal or named
+    character reference (Markdown reads HTML's)."""
+    point = ord(character)
+    names = [name.rstrip(";") for name, value in html.entities.html5.items() if character in value]
+    hexadecimal = "".join(f"[{digit}{digit.upper()}]" if digit.isalpha() else digit for digit in f"{point:x}")
+    forms = [re.escape(character), f"&#0*{point};", f"&#[xX]0*{hexadecimal};"]
+    forms += [f"&{re.escape(name)};" for name in dict.fromkeys(names)]
+    return re.compile("|".join(forms))
+
+

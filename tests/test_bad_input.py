@@ -116,6 +116,11 @@ CASES = {
         {"manuscript__01-bai_DOT_md": CHAPTER + "\nChữ Hán 漢 không có trong phông.\n"},
         4, ["F002", "U+6F22", "manuscript/01-bai.md:8:9"],
     ),
+    "characters no font covers, each where it is written": (
+        {"manuscript__01-bai_DOT_md": CHAPTER + "\nTích phân &ClockwiseContourIntegral; và &#X0D06;, rồi 漢.\n"},
+        4, ["F002", "U+2232", "manuscript/01-bai.md:8:11", "U+0D06", "manuscript/01-bai.md:8:41", "U+6F22",
+            "manuscript/01-bai.md:8:55"],
+    ),
     "not an image": (
         {"manuscript__01-bai_DOT_md": CHAPTER + "\n![Chú thích](images/x.jpg){alt=\"x\"}\n",
          "manuscript__images__x_DOT_jpg": b"not a jpeg at all"},
