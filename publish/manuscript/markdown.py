@@ -189,7 +189,12 @@ class ChapterConverter:
 
     def figure(self, node: SyntaxTreeNode, where: Location) -> model.Figure | None:
         attrs = {str(k): str(v) for k, v in node.attrs.items()}
-        unknown = sorted(set(attrs) - FIGURE_ATTRIBUTES - {"src"})
+        if attrs.get("title"):  # ![caption](photo.jpg "title"): a tooltip, which a printed page cannot show
+            self.found.append(rules.MANUSCRIPT_FIGURE_ATTRIBUTE(
+                f"the image title \"{attrs['title']}\" would be printed nowhere: put it in the caption (the text "
+                "in brackets) or the credit", where,
+            ))
+        unknown = sorted(set(attrs) - FIGURE_ATTRIBUTES - {"src", "title"})
         if unknown:
             self.found.append(rules.MANUSCRIPT_FIGURE_ATTRIBUTE(
                 f"unknown figure attribute(s): {', '.join(unknown)}", where,
