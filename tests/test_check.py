@@ -275,3 +275,14 @@ def test_a_leader_run_into_a_title_is_not_a_word() -> None:
 
     assert words("Ví dụ 1: Tabs.............23") == ["Ví", "dụ", "1:", "Tabs", ".............", "23"]
     assert words("Chờ… và đợi...") == ["Chờ…", "và", "đợi..."]
+
+
+@pytest.mark.parametrize("printed", [
+    "liên kết (baolangson.vn).", "liên kết (baolangson.\r\nvn).",
+    "liên kết (baolangson.vn/chu-\r\ntrong-xay-\r\ndung).", "liên kết (https://baolangson.vn/\r\na/b.html).",
+])
+def test_parity_reads_a_printed_address_broken_anywhere_it_may_break(printed: str) -> None:
+    """The press PDF prints a link's address in parentheses, breakable after / . - (the EPUB links it)."""
+    from publish.check.parity import _ADDRESS, words
+
+    assert words(_ADDRESS.sub("", printed)) == ["liên", "kết."]

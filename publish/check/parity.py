@@ -104,7 +104,7 @@ def pdf_words(path: Path) -> list[str]:
 
 
 # An address in parentheses, broken after / . - where it ran over a line.
-_ADDRESS = re.compile(r"\s?\((?:[\w\-./?&=#%~+:@\u200b\ufffe\x02]|(?<=[/.\-\ufffe\x02])\s+)+\.[a-z]{2,}"
+_ADDRESS = re.compile(r"\s?\((?:[\w\-./?&=#%~+:@\u200b\ufffe\x02]|(?<=[/.\-\ufffe\x02])\s+)+\.\s*[a-z]{2,}"
                       r"(?:[\w\-./?&=#%~+:@\u200b\ufffe\x02]|(?<=[/.\-\ufffe\x02])\s+)*\)")
 
 
