@@ -236,6 +236,11 @@ PDF_LOOSE_LINES = _rule(
     "P009", INFO, "loosest justified lines",
     "Nothing to do unless a line looks gappy: rewording it (or the one before) lets the line break elsewhere.",
 )
+PDF_PAGES_UNSETTLED = _rule(
+    "P010", ERROR, "printed page numbers never settle",
+    "Printing the page numbers (of the contents, or after links inside the book) moves what they number "
+    "to other pages, each time: shorten a title or a link's text near the page break it moves across.",
+)
 EPUB_PACKAGE_FAILED = _rule("E001", ERROR, "EPUB packaging failed")
 STALE_OUTPUT_REMOVED = _rule("B002", INFO, "stale output removed from dist/")
 WRITE_FAILED = _rule(

@@ -230,3 +230,13 @@ def test_line_prediction_counts_the_printed_page() -> None:
     screen = Setting(None, (), pdf=True)
     assert [p.text for p in screen._pieces(paragraph, None, 10.0) if p is not None] == [  # type: ignore[arg-type]
         "Xem ", "giá cả", " nhé."]
+
+
+def test_page_numbers_that_never_settle_fail_with_p010(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should printing the pages move the headings each time, the build stops with an error, not a crash."""
+    moves = iter(range(1000))
+    monkeypatch.setattr(layout, "target_pages",
+                        lambda book, targets: {href: str(next(moves)) for hrefs in targets for href in hrefs})
+    with pytest.raises(publish.RenderError) as failure:
+        publish.build(write_project(tmp_path, dict(BOOK)), environ=ENV, outputs=("print",))
+    assert [d.code for d in failure.value.diagnostics] == ["P010"]

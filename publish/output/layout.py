@@ -35,7 +35,9 @@ from typing import Any
 
 import tinycss2  # type: ignore[import-untyped]
 
-from publish.diagnostics import Diagnostic
+from publish import rules
+from publish.diagnostics import Diagnostic, Location
+from publish.errors import RenderError
 from publish.makeup.mending import Mend
 from publish.output import engine, merge, parallel
 from publish.output.pagination import PageStart, page_starts
@@ -220,7 +222,9 @@ def lay_out(session: Session, parts: Parts, css: str, sides: Sides, article: Art
         book = settled(book.pieces[0].paginated, printed)
     else:
         if parts.prints_pages:
-            raise RuntimeError("the page numbers the cross-references print did not settle")
+            raise RenderError([rules.PDF_PAGES_UNSETTLED(
+                f"the pages links inside the book print still changed after {SETTLE} layouts",
+                Location("manuscript/"))])
     _finish(book.pieces)
     return book
 
@@ -287,7 +291,9 @@ def _settled(session: Session, parts: Parts, css: str, sides: Sides, front: engi
         if not moved:
             return book
     if parts.has_toc:
-        raise RuntimeError("the table of contents did not settle on a length")
+        raise RenderError([rules.PDF_PAGES_UNSETTLED(
+            "the table of contents changed its length each time its page numbers were printed",
+            Location("manuscript/"))])
     return book
 
 
