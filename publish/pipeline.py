@@ -25,11 +25,11 @@ from publish.cache import BuildResult, Cache, Request
 from publish.clock import build_timestamp
 from publish.config import CONFIG_NAME, OUTPUTS, BookConfig, load_config
 from publish.diagnostics import Diagnostic, Location, errors
-from publish.errors import ConfigError, ManuscriptError, RenderError
+from publish.errors import ConfigError, ManuscriptError, PublishError, RenderError
 from publish.fonts import FontFace, load_faces, uncovered
 from publish.manuscript import read_chapters
 from publish.manuscript.reader import ImageStore
-from publish.output import coverage, epub, makers, parallel
+from publish.output import coverage, engine, epub, makers, parallel
 from publish.output.files import write_atomically
 from publish.output.makers import Progress
 from publish.output.pagination import PageStart
@@ -79,10 +79,12 @@ class Prepared:
     renderer: Renderer
     identifier: str
     docs: list[epub.Document]  # the EPUB's documents, without print page numbers
-    generated: str  # the characters the EPUB's stylesheets generate (its font subsets keep them)
+    # The check of what the stylesheets generate, and the characters the EPUB's generate (its font subsets
+    # keep them): raises what it finds when asked.
+    checked: parallel.Later[str]
 
 
-def prepare(project: Project, environ: Mapping[str, str]) -> Prepared:
+def prepare(project: Project, environ: Mapping[str, str], overlap: bool = False) -> Prepared:
     """Every check a build makes before layout, in one place: ``publish lint`` runs exactly these, so that a
     project that lints clean fails to build only for what layout alone can find. Raises a
     :class:`~publish.errors.PublishError` with everything found.
@@ -90,17 +92,26 @@ def prepare(project: Project, environ: Mapping[str, str]) -> Prepared:
     The config and the manuscript (:func:`load_book`); the declared faces; every character of the text
     covered by one of them; every character the stylesheets generate (list markers, ``content``, quotes,
     counters, running heads) covered by the face that sets it (:mod:`publish.output.coverage`); the press
-    PDF's colour profile, when publish.yaml asks for the press PDF."""
+    PDF's colour profile, when publish.yaml asks for the press PDF.
+
+    With ``overlap``, the check of generated text (WeasyPrint's cascade of every document: a fifth of an
+    article's build) runs on another core while the build goes on; its errors come with
+    ``Prepared.checked``, which a build asks for before it writes anything."""
     book, found = load_book(project, environ)
     faces = load_faces(project.fonts_dir, project.relative)
     identifier = book.config.identifier or derived_identifier(book.config)
     renderer = Renderer(book, identifier, tuple(dict.fromkeys(face.family for face in faces)))
     docs = epub.documents(book, renderer, makers.cover_name(book))
     check_coverage(epub.text_of(docs), faces, project, book)
-    generated = coverage.check_outputs(project, book, faces, renderer, docs, partial(first_occurrence, project, book))
     if "print" in book.config.outputs:
         makers.load_profile(project, book.config)
-    return Prepared(book, found, faces, renderer, identifier, docs, generated)
+    locate = partial(first_occurrence, project, book)
+    check = partial(coverage.check_outputs, project, book, faces, renderer, docs, locate)
+    if overlap:
+        engine.load()  # (imported once, before the fork: both processes need WeasyPrint)
+        return Prepared(book, found, faces, renderer, identifier, docs, parallel.start(check, []))
+    generated = check()
+    return Prepared(book, found, faces, renderer, identifier, docs, parallel.Later(lambda: generated))
 
 
 SUFFIXES = {"epub": ".epub", "print": ".print.pdf", "screen": ".screen.pdf"}
@@ -125,13 +136,13 @@ def build(path: Path | str = ".", environ: Mapping[str, str] | None = None,
         return hit
     report = progress or (lambda message: None)
     report("reading and checking the manuscript")
-    ready = prepare(project, environ)
+    ready = prepare(project, environ, overlap=True)
     book, found = ready.book, ready.found
     timings["read"] = time.perf_counter() - started
     wanted = outputs or book.config.outputs
     faces, renderer, identifier, docs = ready.faces, ready.renderer, ready.identifier, ready.docs
     context = makers.Context(project, book, faces, renderer, identifier, found, cache,
-                             partial(first_occurrence, project, book), report, generated=ready.generated)
+                             partial(first_occurrence, project, book), report)
     stem = output_stem(book.config)
     paths = {name: project.dist_dir / f"{stem}{SUFFIXES[name]}" for name in wanted}
     made: dict[Path, bytes] = {}
@@ -147,6 +158,7 @@ def build(path: Path | str = ".", environ: Mapping[str, str] | None = None,
 
     def paginated(starts: list[PageStart]) -> None:
         if "epub" in paths:
+            context.generated = ready.checked.result()
             if "epub" in later:  # the press PDF is being laid out again (see makers.press_pdf)
                 later["epub"].cancel()
             later["epub"] = parallel.start(partial(make_epub, starts), found)
@@ -158,6 +170,7 @@ def build(path: Path | str = ".", environ: Mapping[str, str] | None = None,
                                                     alone="screen" not in paths)
             timings["print"] = time.perf_counter() - started
         elif "epub" in paths:
+            context.generated = ready.checked.result()
             later["epub"] = parallel.Later(partial(make_epub, []))
         for name in ("epub", "screen"):
             if name in later:
@@ -165,9 +178,14 @@ def build(path: Path | str = ".", environ: Mapping[str, str] | None = None,
                 report(f"finishing the {'EPUB' if name == 'epub' else 'screen PDF'}")
                 made[paths[name]] = later[name].result()
                 timings[f"{name} (waited)"] = time.perf_counter() - started
+        ready.checked.result()  # (nothing is written unless it passed)
+    except PublishError:
+        ready.checked.result()  # its error first, when it has one: lint reports the same
+        raise
     finally:
         for job in later.values():
             job.cancel()
+        ready.checked.cancel()
 
     report("writing dist/")
     write_atomically(made, {target: project.relative(target) for target in made})

@@ -34,7 +34,9 @@ class Later(Generic[T]):
 
 
 def can_fork() -> bool:
-    return sys.platform == "linux" and (os.cpu_count() or 1) > 1
+    """Whether work can go to a forked process: on Linux with more than one core, and not from a process
+    forked already (a daemon may not have children: its work runs where it is asked for)."""
+    return sys.platform == "linux" and (os.cpu_count() or 1) > 1 and not multiprocessing.current_process().daemon
 
 
 def start(work: Callable[[], T], notes: list[Diagnostic]) -> Later[T]:
@@ -54,7 +56,9 @@ def start(work: Callable[[], T], notes: list[Diagnostic]) -> Later[T]:
         gc.unfreeze()
     sender.close()
 
-    def result() -> T:
+    outcome: list[tuple[bool, Any]] = []  # (asked twice, the answer is the same: the pipe holds it once)
+
+    def receive() -> T:
         try:
             kind, payload, found = receiver.recv()
         except EOFError:
@@ -67,6 +71,17 @@ def start(work: Callable[[], T], notes: list[Diagnostic]) -> Later[T]:
             name, diagnostics = payload
             raise getattr(errors, name)(diagnostics)
         raise RuntimeError(f"in the worker process: {payload}")
+
+    def result() -> T:
+        if not outcome:
+            try:
+                outcome.append((True, receive()))
+            except Exception as exc:
+                outcome.append((False, exc))
+        done, value = outcome[0]
+        if not done:
+            raise value
+        return cast(T, value)
 
     def cancel() -> None:
         if process.is_alive():
