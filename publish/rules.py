@@ -45,6 +45,14 @@ YAML_WRONG_TYPE = _rule("Y003", ERROR, "value of the wrong type or form")
 YAML_MISSING_KEY = _rule("Y004", ERROR, "required key missing")
 YAML_DUPLICATE_KEY = _rule("Y005", ERROR, "key given twice", "Keep one of the two values.")
 YAML_NOT_MAPPING = _rule("Y006", ERROR, "YAML document is not a mapping of keys to values")
+YAML_REFUSED = _rule(
+    "Y007", ERROR, "YAML feature refused",
+    "Write plain values: tags (!!python/...), aliases used as keys and merge keys are not read.",
+)
+YAML_TOO_BIG = _rule(
+    "Y008", ERROR, "YAML too large or too deeply nested",
+    "Metadata is a few dozen keys: remove the generated or repeated structure.",
+)
 
 CONFIG_MISSING = _rule(
     "C001", ERROR, "no publish.yaml in the project folder",
@@ -121,6 +129,18 @@ MANUSCRIPT_HEADING_ID = _rule(
     "An id starts with a letter and holds only a-z, A-Z, digits, '-', '_' and '.' ({#gia-ca}); each heading "
     "of an article needs its own.",
 )
+MANUSCRIPT_TOO_DEEP = _rule(
+    "M016", ERROR, "Markdown nested too deeply",
+    "Nest lists, quotes and emphasis a few levels at most; deeper structure is not a book's.",
+)
+MANUSCRIPT_TOO_BIG = _rule(
+    "M017", ERROR, "manuscript file or line too large",
+    "Split the text into several articles, and its paragraphs into lines of ordinary length.",
+)
+MANUSCRIPT_BAD_CHARACTER = _rule(
+    "M018", ERROR, "character that text may not hold",
+    "Delete it: control characters and Unicode noncharacters (U+FFFE, U+FFFF...) are not text.",
+)
 
 RESOURCE_MISSING = _rule("R001", ERROR, "file not found", "Check the path; it is relative to the file that names it.")
 RESOURCE_OUTSIDE = _rule(
@@ -138,6 +158,14 @@ RESOURCE_BAD_PROFILE = _rule(
     "R005", ERROR, "colour profile cannot be used",
     "print.color_profile must name a CMYK output (printer) .icc profile inside the project, or be left out "
     "for the shipped FOGRA39 coated profile.",
+)
+RESOURCE_TOO_LARGE = _rule(
+    "R006", ERROR, "image or stylesheet too large",
+    "Scale the image down (a printed page needs at most about 4000 pixels a side) or split the stylesheet.",
+)
+RESOURCE_BAD_STYLESHEET = _rule(
+    "R007", ERROR, "stylesheet cannot be read",
+    "Save it as UTF-8 and close every block: each '{' needs its '}'.",
 )
 
 TEXT_NFC = _rule("T001", INFO, "text normalized to Unicode NFC", "Save the file with precomposed (NFC) characters.")
@@ -246,6 +274,14 @@ STALE_OUTPUT_REMOVED = _rule("B002", INFO, "stale output removed from dist/")
 WRITE_FAILED = _rule(
     "B001", ERROR, "output could not be written", "Check that dist/ is writable and the disk not full.",
 )
+DIST_OUTSIDE = _rule(
+    "B003", ERROR, "dist/ leads outside the project",
+    "Make dist/ a real folder inside the project (remove the symlink).",
+)
+BUILD_RUNNING = _rule(
+    "B004", ERROR, "another build of this project is running",
+    "Wait for it to finish, or stop it; a build killed earlier leaves nothing that blocks the next.",
+)
 
 # publish check ---------------------------------------------------------------------------------------
 
@@ -279,6 +315,10 @@ EPUB_CSS_RISKY = _rule(
     "calc(), var() and viewport units (vw, vh, vmin, vmax) are ignored by many e-readers; use em or %.",
 )
 EPUB_BROKEN = _rule("A008", ERROR, "EPUB container broken", "Rebuild the EPUB; the file is damaged or not an EPUB.")
+EPUB_REFUSED = _rule(
+    "A009", ERROR, "EPUB not checked: encrypted, unknown compression or too large when unpacked",
+    "Check the EPUB that publish build made; this one cannot be read safely.",
+)
 
 PDF_PAGES = _rule("Q001", INFO, "page count")
 PDF_BOX_MISSING = _rule("Q002", ERROR, "page box missing", "Print PDFs need a TrimBox and a BleedBox on every page.")
@@ -302,6 +342,10 @@ PDF_IMAGE_TOO_LOW = _rule(
 PDF_METADATA = _rule("Q011", ERROR, "document metadata missing", "Set title and authors in publish.yaml.")
 PDF_ENCRYPTED = _rule("Q012", ERROR, "PDF encrypted", "Printers and archives need unencrypted PDFs.")
 PDF_BROKEN = _rule("Q013", ERROR, "PDF unreadable", "Rebuild the PDF; the file is damaged or not a PDF.")
+PDF_LOOPS = _rule(
+    "Q018", ERROR, "PDF structure loops or is malformed",
+    "Rebuild the PDF; a structure tree, form or outline that refers back to itself is damaged.",
+)
 PDF_NOT_PDFX = _rule(
     "Q014", ERROR, "press PDF without PDF/X-4 and a CMYK output intent",
     "The press PDF must declare PDF/X-4 (GTS_PDFXVersion) and carry one output intent with a CMYK ICC profile.",
