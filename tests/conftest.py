@@ -163,3 +163,9 @@ def epubcheck_reports(
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {name: pool.submit(epubcheck, path, folder / f"{name}.json") for name, path in jobs.items()}
         return {name: future.result() for name, future in futures.items()}
+
+
+@pytest.fixture(scope="session")
+def sample_dist(sample: publish.BuildResult) -> Path:
+    """The sample's dist/ folder after a real build (copied into every hostile project, see tests.hostile)."""
+    return sample.outputs[0].parent
