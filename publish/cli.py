@@ -231,8 +231,15 @@ def fix(project: Path, verbose: bool, dry_run: bool, debug: bool) -> None:
     NFC, look-alike Đ, stray no-break spaces, and the tone-mark style set in publish.yaml."""
     from publish.proofread import fix as run_fix
 
+    from publish.errors import PublishError
+
     try:
         result = run_fix(project, dry_run=dry_run)
+    except PublishError as exc:
+        for diagnostic in exc.diagnostics:
+            echo_diagnostic(diagnostic)
+        click.secho(f"nothing was rewritten (exit {exc.exit_code})", fg="red", err=True)
+        sys.exit(exc.exit_code)
     except Exception as exc:
         internal_error(exc, debug)
     report_fixes(result, verbose, dry_run)

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from publish import model, rules
-from publish.cache import BuildResult, Cache, Request
+from publish import model, rules, stylesheets
+from publish.cache import CACHE_DIR, BuildResult, Cache, Request
 from publish.clock import build_timestamp
 from publish.config import CONFIG_NAME, OUTPUTS, BookConfig, load_config
 from publish.diagnostics import Diagnostic, Location, errors
@@ -35,6 +35,7 @@ from publish.output.makers import Progress
 from publish.output.pagination import PageStart
 from publish.project import Project
 from publish.render.xhtml import Renderer
+from publish.stylesheets import EPUB_SHEETS
 from publish.text.normalize import ToneUse, mixed_tone_styles
 from publish.text.slug import slugify
 
@@ -52,6 +53,7 @@ def output_stem(config: BookConfig) -> str:
 
 def load_book(project: Project, environ: Mapping[str, str]) -> tuple[model.Book, list[Diagnostic]]:
     """Config and manuscript into the document model; raises on input errors, all of them reported."""
+    project.check_links()  # (before any file is read: publish.yaml may be the link)
     tones: list[ToneUse] = []
     config, found = load_config(project.root, tones)
     if config is None:
@@ -98,6 +100,7 @@ def prepare(project: Project, environ: Mapping[str, str], overlap: bool = False)
     article's build) runs on another core while the build goes on; its errors come with
     ``Prepared.checked``, which a build asks for before it writes anything."""
     book, found = load_book(project, environ)
+    stylesheets.check(project)
     faces = load_faces(project.fonts_dir, project.relative)
     identifier = book.config.identifier or derived_identifier(book.config)
     renderer = Renderer(book, identifier, tuple(dict.fromkeys(face.family for face in faces)))
@@ -138,6 +141,9 @@ def build(path: Path | str = ".", environ: Mapping[str, str] | None = None,
     report("reading and checking the manuscript")
     ready = prepare(project, environ, overlap=True)
     book, found = ready.book, ready.found
+    if cache.refused:
+        found.append(rules.CACHE_REFUSED(f"{cache.refused}: this build neither reads nor writes it",
+                                         Location(CACHE_DIR)))
     timings["read"] = time.perf_counter() - started
     wanted = outputs or book.config.outputs
     faces, renderer, identifier, docs = ready.faces, ready.renderer, ready.identifier, ready.docs
@@ -153,7 +159,7 @@ def build(path: Path | str = ".", environ: Mapping[str, str] | None = None,
     if "screen" in paths:
         screen_name = project.relative(paths["screen"])
         later["screen"] = parallel.start(partial(makers.screen_pdf, context, screen_name), found)
-    epub_css = context.sheets(makers.EPUB_SHEETS) if "epub" in paths else ""
+    epub_css = context.sheets(EPUB_SHEETS) if "epub" in paths else ""
     make_epub = partial(makers.epub_book, context, epub_css, docs)
 
     def paginated(starts: list[PageStart]) -> None:

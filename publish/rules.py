@@ -282,6 +282,10 @@ BUILD_RUNNING = _rule(
     "B004", ERROR, "another build of this project is running",
     "Wait for it to finish, or stop it; a build killed earlier leaves nothing that blocks the next.",
 )
+CACHE_REFUSED = _rule(
+    "B005", WARNING, "build cache not used",
+    "Delete .publish-cache (or the link of that name); the next build makes it again, a real folder.",
+)
 
 # publish check ---------------------------------------------------------------------------------------
 

@@ -6,8 +6,9 @@ asks of every hostile input:
 
 - the exit code expected, never 70 (internal error) and never a Python traceback;
 - the diagnostic codes expected, at the location expected;
-- no byte of the canary (a file beside the project, the stand-in for ``/etc/passwd``) in any output:
-  ``dist/`` and the cache, EPUB entries unzipped and PDF streams decoded;
+- no byte of the canary (a file beside the project, the stand-in for ``/etc/passwd``) in any file the
+  command wrote in ``dist/`` or the cache, EPUB entries unzipped and PDF streams decoded (what a case
+  planted there and the command left alone is not counted), and the canary itself unchanged;
 - ``dist/`` byte-identical to before when the command failed, or holding exactly the new set of outputs
   when it succeeded;
 - no new file in the temporary folder, and none in the project but the outputs and the cache.
@@ -50,6 +51,7 @@ class Place:
     canary: Path
     outside: Path  # a folder beside the project (the canary is in it)
     temporary: Path
+    built: Path  # the built sample the project is a copy of (its cache is in built/.publish-cache)
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,7 @@ def prepare(tmp_path: Path, built: Path) -> Place:
     canary.write_bytes(CANARY + b"\n")
     temporary = tmp_path / "tmp"
     temporary.mkdir()
-    return Place(root, canary, outside, temporary)
+    return Place(root, canary, outside, temporary, built.parent)
 
 
 def run(place: Place, case: Case) -> Outcome:
@@ -139,6 +141,7 @@ def attack(case: Case, tmp_path: Path, built: Path) -> Outcome:
     place = prepare(tmp_path, built)
     case.arrange(place)
     before = snapshot(place.root / "dist")
+    planted = {path: path.read_bytes() for path in written(place.root)}
     outcome = run(place, case)
     said = f"{case.name}: exit {outcome.exit}\n{outcome.output}"
     assert outcome.exit == case.exit, said
@@ -147,8 +150,10 @@ def attack(case: Case, tmp_path: Path, built: Path) -> Outcome:
         assert f"[{code}]" in outcome.output, said
     if case.where is not None:
         assert case.where in outcome.output, said
-    leaked = [str(path) for path in written(place.root) if CANARY in everything_in(path)]
+    leaked = [str(path) for path in written(place.root)
+              if planted.get(path) != path.read_bytes() and CANARY in everything_in(path)]
     assert not leaked, f"{case.name}: the canary is in {leaked}"
+    assert place.canary.read_bytes() == CANARY + b"\n", f"{case.name}: the canary was written to"
     after = snapshot(place.root / "dist")
     if outcome.exit != 0 or "build" not in case.args:
         assert after == before, f"{case.name}: dist/ changed by a command that failed or did not build"

@@ -24,10 +24,12 @@ IMAGE_TYPES = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "GI
 
 
 def chapter_files(project: Project) -> list[Path]:
+    """The chapters in ``manuscript/``, in file-name order; a ResourceError for one that is a link outside."""
     folder = project.manuscript_dir
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() == ".md" and p.is_file())
+    return sorted(project.inside(p) for p in project.inside(folder).iterdir()
+                  if p.suffix.lower() == ".md" and p.is_file())
 
 
 class ImageStore:

@@ -31,9 +31,10 @@ from publish.diagnostics import Diagnostic, Location
 from publish.errors import RenderError
 from publish.fonts import FontFace, matching_face, needs_glyph
 from publish.makeup.setting import Setting
-from publish.output import engine, epub, makers, parallel, pdf
+from publish.output import engine, epub, parallel, pdf
 from publish.project import Project
 from publish.render.xhtml import Renderer, toc_entries
+from publish.stylesheets import EPUB_SHEETS, PDF_SHEETS
 from publish.version import VERSION
 
 # The properties whose values generate text, and the pseudo-elements whose content is generated.
@@ -219,8 +220,8 @@ def check_outputs(project: Project, book: model.Book, faces: tuple[FontFace, ...
     toc = toc_entries(book, lambda chapter, fragment: f"#{fragment or chapter.id}") if book.is_collection else []
     articles = [Markup(renderer.article(chapter, lambda image: image.path, setting)) for chapter in book.chapters]
     pdf_html = renderer.pdf_book(articles, toc, VERSION)
-    pdf_css = pdf.page_css(settings, press=False) + project.stylesheets(makers.PDF_SHEETS)
-    epub_css = project.stylesheets(makers.EPUB_SHEETS)
+    pdf_css = pdf.page_css(settings, press=False) + project.stylesheets(PDF_SHEETS)
+    epub_css = project.stylesheets(EPUB_SHEETS)
     roots = {"project": project.root, "fonts": project.fonts_dir, "styles": project.styles_dir}
     with pdf.Session(roots, faces, book.modified, "publish.yaml", locate) as session:
 
@@ -236,7 +237,7 @@ def check_outputs(project: Project, book: model.Book, faces: tuple[FontFace, ...
             in_epub = in_epub_later.result()
         finally:
             in_epub_later.cancel()
-    names = list(dict.fromkeys(makers.EPUB_SHEETS + makers.PDF_SHEETS))
+    names = list(dict.fromkeys(EPUB_SHEETS + PDF_SHEETS))
     missing = check([("PDFs", in_pdf), ("EPUB", in_epub)], faces,
                     lambda: sheets_of(names, project.stylesheet, project.relative), locate)
     if missing:

@@ -32,6 +32,7 @@ from publish.output.cover import generate_cover
 from publish.output.pagination import PageStart
 from publish.project import Project
 from publish.render.xhtml import Renderer, in_one_document, toc_entries
+from publish.stylesheets import PDF_SHEETS
 from publish.version import VERSION
 
 DISPLAY_FAMILY = "Be Vietnam Pro"
@@ -73,10 +74,6 @@ class Context:
             data = make()
             self.cache.keep(kind, key, data)
         return data
-
-
-EPUB_SHEETS = ("base.css", "epub.css", "extra.css")
-PDF_SHEETS = ("base.css", "print.css", "extra.css")
 
 
 def epub_book(context: Context, css: str, docs: list[epub.Document], page_starts: list[PageStart]) -> bytes:
