@@ -10,10 +10,12 @@ from typing import Any
 
 from publish import rules
 from publish.diagnostics import Diagnostic, Location, errors
+from publish.text import legacy
 from publish.text.normalize import TextSettings, ToneUse, normalize
 from publish.text.syllables import ToneStyle
 from publish.text.typography import typeset_fields
 from publish.yamlschema import (
+    MAX_BYTES,
     Field,
     Schema,
     Section,
@@ -23,6 +25,7 @@ from publish.yamlschema import (
     read_mapping,
     text,
     text_list,
+    too_big,
     value_locations,
 )
 
@@ -219,6 +222,31 @@ def text_settings(source: str, convert_legacy: bool = False) -> TextSettings:
     )
 
 
+def decode(raw: bytes, where: Location) -> tuple[str | None, list[Diagnostic]]:
+    """publish.yaml's text (a UTF-8 byte order mark dropped), or M001 at the first byte that is not UTF-8."""
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, [rules.MANUSCRIPT_ENCODING(
+            f"byte 0x{raw[exc.start]:02X} of {CONFIG_NAME} is not valid UTF-8", where.at_line(line, column),
+            hint=_encoding_hint(raw),
+        )]
+
+
+def _encoding_hint(raw: bytes) -> str | None:
+    """What the file seems to be instead (None: the rule's own hint)."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "The file is saved as UTF-16: save it as UTF-8 (in most editors: Save As, Encoding: UTF-8)."
+    lines = legacy.read_as_windows_1252(raw).split("\n")
+    detection = next(filter(None, map(legacy.detect, lines)), None)
+    if detection is None:
+        return None
+    return (f"The file looks like Vietnamese typed in {detection.encoding.description}: "
+            "run 'publish fix' to convert it to Unicode (UTF-8).")
+
+
 def load_config(root: Path, tones: list[ToneUse] | None = None) -> tuple[BookConfig | None, list[Diagnostic]]:
     """Read and validate ``root/publish.yaml``; ``None`` when it has errors (all of them are returned).
 
@@ -228,12 +256,13 @@ def load_config(root: Path, tones: list[ToneUse] | None = None) -> tuple[BookCon
     where = Location(CONFIG_NAME, 1)
     if not path.is_file():
         return None, [rules.CONFIG_MISSING(f"no {CONFIG_NAME} in {root}", Location(CONFIG_NAME))]
-    raw = path.read_bytes()
-    try:
-        source = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        return None, [rules.MANUSCRIPT_ENCODING(f"{CONFIG_NAME} is not valid UTF-8", where.at_line(line))]
+    with path.open("rb") as file:
+        raw = file.read(MAX_BYTES + 1)  # (no further: the file may be of any size)
+    if len(raw) > MAX_BYTES:
+        return None, [too_big(path.stat().st_size, where.at_line(raw[:MAX_BYTES].count(b"\n") + 1))]
+    source, found = decode(raw, where)
+    if source is None:
+        return None, found
     normalized = normalize(source, CONFIG_NAME, text_settings(source))
     source, found = normalized.text, normalized.diagnostics
     if tones is not None:

@@ -47,7 +47,8 @@ YAML_DUPLICATE_KEY = _rule("Y005", ERROR, "key given twice", "Keep one of the tw
 YAML_NOT_MAPPING = _rule("Y006", ERROR, "YAML document is not a mapping of keys to values")
 YAML_REFUSED = _rule(
     "Y007", ERROR, "YAML feature refused",
-    "Write plain values: tags (!!python/...), aliases used as keys and merge keys are not read.",
+    "Write plain values: tags (!!python/..., !!str), aliases (*name), lists used as keys and merge keys (<<) "
+    "are not read.",
 )
 YAML_TOO_BIG = _rule(
     "Y008", ERROR, "YAML too large or too deeply nested",
