@@ -66,6 +66,15 @@ CONFIG_NO_DATE = _rule(
     "C003", WARNING, "no date for the book",
     "Set 'date' in publish.yaml (or SOURCE_DATE_EPOCH); a fixed date of 1980-01-01 is used meanwhile.",
 )
+CONFIG_BAD_EPOCH = _rule(
+    "C004", ERROR, "SOURCE_DATE_EPOCH is not a time",
+    "Give whole seconds since 1970-01-01 UTC, from 0 to 253402300799 (9999-12-31 23:59:59), as 'date +%s' or "
+    "'git log -1 --format=%ct' prints them; or unset it to date the book from publish.yaml.",
+)
+CONFIG_EPOCH_EMPTY = _rule(
+    "C005", WARNING, "SOURCE_DATE_EPOCH is set but empty",
+    "Unset it, or give it whole seconds since 1970-01-01 UTC ('git log -1 --format=%ct').",
+)
 
 MANUSCRIPT_ENCODING = _rule(
     "M001", ERROR, "file is not UTF-8", "Save the file as UTF-8 (in most editors: Save As, Encoding: UTF-8).",
