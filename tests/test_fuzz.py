@@ -17,7 +17,7 @@ import re
 import resource
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -140,7 +140,7 @@ def run(command: str, root: Path) -> None:
     assert seconds < SECONDS, f"{command} took {seconds:.1f} s"
 
 
-def project(tmp_path_factory: pytest.TempPathFactory, files: dict[str, str | bytes]) -> Path:
+def project(tmp_path_factory: pytest.TempPathFactory, files: Mapping[str, str | bytes]) -> Path:
     root = tmp_path_factory.mktemp("fuzz")
     for name, content in files.items():
         path = root / name
