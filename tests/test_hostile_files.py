@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from publish import stylesheets
+from publish import cache, stylesheets
 from publish.project import Project
 from publish.resources import defaults_dir
 from tests.hostile import ARTICLE, Case, Place, attack, link, write
@@ -181,3 +181,30 @@ def test_a_cache_folder_that_is_a_link_is_neither_read_nor_written(tmp_path: Pat
 
 def test_the_default_stylesheets_pass_their_own_check(tmp_path: Path) -> None:
     stylesheets.check(Project.at(tmp_path))  # (a project without styles/: publish's own sheets)
+
+
+def test_the_cache_key_holds_the_libraries_that_lay_out_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same project, the same publish, another HarfBuzz (its subsetter makes other font bytes): every
+    earlier entry is of no use."""
+    libraries = cache.system_libraries()
+    assert [entry.split(" ")[0] for entry in libraries] == [name for name, _ in cache.LIBRARIES]
+    assert any(entry.startswith("libharfbuzz.so.0 ") and entry[-1].isdigit() for entry in libraries), libraries
+    monkeypatch.setattr(cache, "_CODE", [])
+    before = cache.code_fingerprint()
+    monkeypatch.setattr(cache, "_CODE", [])
+    monkeypatch.setattr(cache, "system_libraries", lambda: [*libraries[:2], "libharfbuzz-subset.so.0 missing"])
+    assert cache.code_fingerprint() != before
+
+
+def test_a_cache_artifact_is_used_only_as_kept(tmp_path: Path) -> None:
+    kept = cache.Cache(tmp_path)
+    kept.keep("cmyk", "k", b"photo")
+    assert kept.artifact("cmyk", "k") == b"photo"
+    path = tmp_path / cache.CACHE_DIR / "artifacts" / "cmyk" / "k"
+    whole = path.read_bytes()
+    path.write_bytes(whole.replace(b"photo", b"other"))
+    assert kept.artifact("cmyk", "k") is None  # (bytes that are not those kept)
+    path.unlink()
+    (tmp_path / "elsewhere").write_bytes(whole)
+    path.symlink_to(tmp_path / "elsewhere")
+    assert kept.artifact("cmyk", "k") is None  # (a whole entry, but through a link)
