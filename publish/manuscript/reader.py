@@ -5,10 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from PIL import Image as PILImage
-from PIL import UnidentifiedImageError
-
-from publish import model, rules
+from publish import images, model, rules
 from publish.config import BookConfig
 from publish.diagnostics import Diagnostic, Location
 from publish.errors import ResourceError
@@ -18,9 +15,6 @@ from publish.project import Project
 from publish.text import legacy
 from publish.text.normalize import TextSettings, ToneUse, normalize
 from publish.text.slug import slugify
-
-IMAGE_TYPES = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "GIF": ("image/gif", ".gif"),
-               "WEBP": ("image/webp", ".webp")}
 
 
 def chapter_files(project: Project) -> list[Path]:
@@ -33,12 +27,14 @@ def chapter_files(project: Project) -> list[Path]:
 
 
 class ImageStore:
-    """Measures each image once per build and keeps the results in manuscript order."""
+    """Checks and measures each image once per build (:func:`publish.images.measure`) and keeps the results
+    in manuscript order; a refused image is reported wherever it is named."""
 
     def __init__(self, project: Project, found: list[Diagnostic]) -> None:
         self.project = project
         self.found = found
         self.by_path: dict[Path, model.Image] = {}
+        self.refused: dict[Path, images.Refused] = {}
 
     def load(self, reference: str, base: Path, where: Location) -> model.Image | None:
         try:
@@ -46,34 +42,40 @@ class ImageStore:
         except ResourceError as exc:
             self.found.extend(exc.diagnostics)
             return None
+        except (ValueError, OSError) as exc:  # a NUL (%00) or a name too long for the system
+            self.found.append(rules.RESOURCE_MISSING(
+                f"'{reference}' cannot name a file: {exc}", where,
+                hint="Write the image's path with ordinary characters (letters, digits, '-', '_', '/')."))
+            return None
         if path in self.by_path:
             return self.by_path[path]
-        data = path.read_bytes()
+        if path not in self.refused:
+            try:
+                self.by_path[path] = self._measured(path)
+                return self.by_path[path]
+            except images.Refused as exc:
+                self.refused[path] = exc
+        refused = self.refused[path]
+        self.found.append(refused.rule(f"'{reference}' {refused.message}", where, hint=refused.hint))
+        return None
+
+    def _measured(self, path: Path) -> model.Image:
         try:
-            with PILImage.open(path) as probe:
-                kind, size = probe.format, probe.size
-            with PILImage.open(path) as check:
-                check.verify()
-        except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-            self.found.append(rules.RESOURCE_BAD_IMAGE(f"'{reference}' is not a readable image: {exc}", where))
-            return None
-        if kind not in IMAGE_TYPES:
-            self.found.append(rules.RESOURCE_BAD_IMAGE(
-                f"'{reference}' is a {kind} image; use JPEG, PNG, GIF or WebP", where,
-            ))
-            return None
-        media_type, extension = IMAGE_TYPES[kind]
+            with path.open("rb") as handle:
+                data = handle.read(images.FILE_LIMIT + 1)
+        except OSError as exc:
+            raise images.Refused(rules.RESOURCE_BAD_IMAGE, f"cannot be read: {exc.strerror}",
+                                 "Check the file's permissions.") from exc
+        measured = images.measure(data)
         digest = hashlib.sha256(data).hexdigest()
-        image = model.Image(
+        return model.Image(
             path=self.project.relative(path),
-            media_type=media_type,
-            width=size[0],
-            height=size[1],
+            media_type=measured.media_type,
+            width=measured.width,
+            height=measured.height,
             digest=digest,
-            package_name=f"{slugify(path.stem, 40)}-{digest[:8]}{extension}",
+            package_name=f"{slugify(path.stem, 40)}-{digest[:8]}{measured.extension}",
         )
-        self.by_path[path] = image
-        return image
 
 
 def read_source(path: Path, relative: str) -> tuple[str | None, list[Diagnostic]]:

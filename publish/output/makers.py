@@ -14,12 +14,12 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pikepdf
 from markupsafe import Markup
 
-from publish import model, rules
+from publish import images, model, rules
 from publish.cache import Cache, code_fingerprint
 from publish.config import BookConfig
 from publish.diagnostics import Diagnostic, Location
@@ -82,12 +82,12 @@ def epub_book(context: Context, css: str, docs: list[epub.Document], page_starts
     ``css`` is :data:`EPUB_SHEETS` read by the caller: the EPUB may be made in another process, and what
     it reads must be known to the build cache here.
     """
-    book, project, faces = context.book, context.project, context.faces
+    book, faces = context.book, context.faces
     context.progress("packaging the EPUB")
     cover = cover_file(context)
     docs = epub.documents(book, context.renderer, cover.name, page_starts, _setting(context, for_pdf=False))
     characters = epub.text_of(docs) + context.generated
-    image_bytes = {image.path: (project.root / image.path).read_bytes() for image in book.images}
+    image_bytes = {image.path: screen_image(context, image) for image in book.images}
     source = (book.config.print.identifier or f"{context.identifier}#print") if page_starts else ""
     data = epub.package(book, context.renderer, docs, context.identifier, css, faces, characters, cover,
                         image_bytes, source)
@@ -319,14 +319,26 @@ def screen_pdf(context: Context, name: str) -> bytes:
     css = (pdf.page_css(book.config.print, press=False)
            + pdf.font_css(context.faces)
            + context.sheets(PDF_SHEETS))
+    made = {_screen_name(image): screen_image(context, image) for image in book.images}
     with pdf.Session(context.roots, context.faces, book.modified, name, context.locate,
-                     pdf.Variant("pdf/ua-1", tagged=True)) as session:
-        laid = _lay_out(context, session, css, lambda image: image.path, press=False, label="screen PDF")
+                     pdf.Variant("pdf/ua-1", tagged=True), made) as session:
+        laid = _lay_out(context, session, css, lambda image: pdf.virtual_url(pdf.MEMORY, _screen_name(image)),
+                        press=False, label="screen PDF")
         assert isinstance(laid, layout.Book)  # (only a press PDF is split)
         context.progress("screen PDF: writing")
         data = session.write(laid.documents(), laid.pages(), laid.views())
         context.found.extend(session.found)
     return data
+
+
+def screen_image(context: Context, image: model.Image) -> bytes:
+    """The image as the EPUB and the screen PDF carry it: upright, 8-bit, sRGB (:func:`images.for_screen`)."""
+    source = (context.project.root / image.path).read_bytes()
+    return context.cached("screen", [source], partial(images.for_screen, source))
+
+
+def _screen_name(image: model.Image) -> str:
+    return f"{image.digest}{PurePosixPath(image.package_name).suffix}"
 
 
 def cover_name(book: model.Book) -> str:
@@ -336,9 +348,9 @@ def cover_name(book: model.Book) -> str:
 
 def cover_file(context: Context) -> epub.CoverFile:
     """The cover named in publish.yaml, or one generated from the metadata (kept in the cache)."""
-    book, project, faces = context.book, context.project, context.faces
+    book, faces = context.book, context.faces
     if book.cover is not None:
-        return epub.CoverFile(cover_name(book), book.cover.media_type, (project.root / book.cover.path).read_bytes())
+        return epub.CoverFile(cover_name(book), book.cover.media_type, screen_image(context, book.cover))
     config = book.config
     parts = [repr((config.title, config.subtitle, config.authors, config.publisher)).encode(),
              *(face.path.read_bytes() for face in faces)]

@@ -24,6 +24,7 @@ import tinycss2  # type: ignore[import-untyped]
 from PIL import Image, ImageCms
 from tinycss2.color4 import parse_color  # type: ignore[import-untyped]
 
+from publish import images
 from publish.resources import PACKAGE_DIR
 
 DEFAULT_PROFILE = PACKAGE_DIR / "profiles" / "FOGRA39L-coated.icc"
@@ -76,31 +77,38 @@ def cmyk(red: float, green: float, blue: float, profile: PressProfile) -> tuple[
 
 
 def cmyk_image(data: bytes, profile: PressProfile) -> bytes:
-    """A photo as a CMYK JPEG through the profile (perceptual), on white where it was transparent."""
-    with Image.open(io.BytesIO(data)) as opened:
-        opened.load()
-        icc = opened.info.get("icc_profile")
-        dpi = opened.info.get("dpi", (300, 300))
-        if opened.mode == "CMYK":
-            out = io.BytesIO()
-            opened.save(out, "JPEG", quality=92, icc_profile=profile.data)
-            return out.getvalue()
-        image: Image.Image
-        if opened.mode in ("RGBA", "LA", "PA") or (opened.mode == "P" and "transparency" in opened.info):
-            rgba = opened.convert("RGBA")
-            image = Image.new("RGB", rgba.size, "white")
-            image.paste(rgba, mask=rgba.getchannel("A"))
-        else:
-            image = opened.convert("RGB")
-        source = ImageCms.ImageCmsProfile(io.BytesIO(icc)) if icc else ImageCms.createProfile("sRGB")
-        transform = ImageCms.buildTransform(source, ImageCms.ImageCmsProfile(io.BytesIO(profile.data)), "RGB",
-                                            "CMYK", renderingIntent=ImageCms.Intent.PERCEPTUAL,
-                                            flags=ImageCms.Flags.BLACKPOINTCOMPENSATION)
-        converted = ImageCms.applyTransform(image, transform)
-        assert converted is not None
-        out = io.BytesIO()
-        converted.save(out, "JPEG", quality=92, dpi=dpi)
-        return out.getvalue()
+    """A photo (measured by :func:`publish.images.measure`) as a CMYK JPEG through the profile (perceptual):
+    upright as its EXIF orientation says, from the colour space its own profile gives (sRGB when it has
+    none), on white where it was transparent. A CMYK photo is converted from its own profile when it has
+    another one, else taken as made for the press."""
+    image = images.upright(data)
+    dpi = image.info.get("dpi", (300, 300))
+    target = ImageCms.ImageCmsProfile(io.BytesIO(profile.data))
+    if image.mode == "CMYK":
+        source = images.fitting_profile(image)
+        if source is not None and image.info.get("icc_profile") != profile.data:
+            image = _converted(image, source, target, "CMYK")
+        return _jpeg(image, dpi, icc_profile=profile.data)
+    values, source = images.pixels(image)
+    flat = images.on_white(values)
+    if source is None and flat.mode == "L":
+        flat = flat.convert("RGB")  # grey in sRGB
+    return _jpeg(_converted(flat, source or images.SRGB, target, flat.mode), dpi)
+
+
+def _converted(image: Image.Image, source: ImageCms.ImageCmsProfile,
+               target: ImageCms.ImageCmsProfile, mode: str) -> Image.Image:
+    transform = ImageCms.buildTransform(source, target, mode, "CMYK", renderingIntent=ImageCms.Intent.PERCEPTUAL,
+                                        flags=ImageCms.Flags.BLACKPOINTCOMPENSATION)
+    converted = ImageCms.applyTransform(image, transform)
+    assert converted is not None
+    return converted
+
+
+def _jpeg(image: Image.Image, dpi: object, **options: object) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=92, dpi=dpi, **options)
+    return out.getvalue()
 
 
 # Stylesheets -----------------------------------------------------------------------------------------
