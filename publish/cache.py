@@ -52,7 +52,8 @@ def digest(data: bytes) -> str:
 def file_digest(path: Path) -> str | None:
     """The SHA-256 of a regular file (never of a FIFO or device, which could block or never end)."""
     try:
-        with path.open("rb") as handle:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # (opening a FIFO would wait)
+        with os.fdopen(descriptor, "rb") as handle:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
                 return None
             return hashlib.file_digest(handle, "sha256").hexdigest()

@@ -63,17 +63,37 @@ def _transform(data: bytes, intent: ImageCms.Intent) -> ImageCms.ImageCmsTransfo
                                    flags=ImageCms.Flags.BLACKPOINTCOMPENSATION)
 
 
-def cmyk(red: float, green: float, blue: float, profile: PressProfile) -> tuple[float, float, float, float]:
+RGB8 = tuple[int, int, int]
+CMYK = tuple[float, float, float, float]
+# Colours converted so far, by profile: a conversion through Pillow costs milliseconds (it serializes the
+# whole output profile each time), so a stylesheet's colours are converted all at once (see convert_all).
+_CONVERTED: dict[bytes, dict[RGB8, CMYK]] = {}
+
+
+def cmyk(red: float, green: float, blue: float, profile: PressProfile) -> CMYK:
     """An sRGB colour (0..1) in the press CMYK: greys and black in black ink only, others via the profile."""
     if abs(red - green) < 1e-3 and abs(green - blue) < 1e-3:
         return (0.0, 0.0, 0.0, round(1 - red, 4))
-    pixel = Image.new("RGB", (1, 1), tuple(round(v * 255) for v in (red, green, blue)))
-    converted = ImageCms.applyTransform(pixel, _transform(profile.data, ImageCms.Intent.RELATIVE_COLORIMETRIC))
+    key = (round(red * 255), round(green * 255), round(blue * 255))
+    known = _CONVERTED.setdefault(profile.data, {})
+    if key not in known:
+        convert_all([key], profile)
+    return known[key]
+
+
+def convert_all(colours: list[RGB8], profile: PressProfile) -> None:
+    """Convert ``colours`` (8-bit sRGB) through the profile in one pass, for :func:`cmyk` to answer."""
+    known = _CONVERTED.setdefault(profile.data, {})
+    todo = [colour for colour in dict.fromkeys(colours) if colour not in known]
+    if not todo:
+        return
+    strip = Image.new("RGB", (len(todo), 1))
+    strip.putdata(todo)
+    converted = ImageCms.applyTransform(strip, _transform(profile.data, ImageCms.Intent.RELATIVE_COLORIMETRIC))
     assert converted is not None
-    values = converted.getpixel((0, 0))
-    assert isinstance(values, tuple)
-    c, m, y, k = (round(v / 255, 4) for v in values)
-    return (c, m, y, k)
+    for colour, values in zip(todo, converted.getdata(), strict=True):
+        c, m, y, k = (round(v / 255, 4) for v in values)
+        known[colour] = (c, m, y, k)
 
 
 def cmyk_image(data: bytes, profile: PressProfile) -> bytes:
@@ -117,7 +137,23 @@ def _jpeg(image: Image.Image, dpi: object, **options: object) -> bytes:
 def cmyk_css(css: str, profile: PressProfile) -> str:
     """``css`` with every colour value written as ``device-cmyk()`` (selectors and URLs untouched)."""
     rules = tinycss2.parse_stylesheet(css, skip_comments=True)
+    convert_all(list(_colours(rules)), profile)
     return "".join(str(_rule(rule, profile)) for rule in rules)
+
+
+def _colours(nodes: list[Any]) -> Iterator[RGB8]:
+    """Every sRGB colour ``nodes`` may hold, at any depth (and a few words that only look like one)."""
+    for node in nodes:
+        if node.type in ("hash", "function", "ident"):
+            color = parse_color(node)
+            if color is not None and color != "currentcolor" and getattr(color, "space", None) not in (
+                    None, "device-cmyk"):
+                red, green, blue = (_clip(v) for v in color.to("srgb").coordinates)
+                yield (round(red * 255), round(green * 255), round(blue * 255))
+        for children in ("prelude", "content", "arguments"):
+            inner = getattr(node, children, None)
+            if isinstance(inner, list):
+                yield from _colours(inner)
 
 
 def _rule(rule: Any, profile: PressProfile) -> str:
