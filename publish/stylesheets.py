@@ -28,7 +28,7 @@ from tinycss2 import ast
 from publish import rules
 from publish.diagnostics import Diagnostic, Location
 from publish.errors import ResourceError
-from publish.project import Project
+from publish.project import SHEET_LIMIT, Project
 
 EPUB_SHEETS = ("base.css", "epub.css", "extra.css")
 PDF_SHEETS = ("base.css", "print.css", "extra.css")
@@ -39,14 +39,22 @@ _IMAGE_SETS = {"image-set", "-webkit-image-set"}
 def check(project: Project) -> None:
     """Raise a :class:`~publish.errors.ResourceError` with everything wrong in the book's stylesheets."""
     found: list[Diagnostic] = []
+    sizes: dict[str, int] = {}
     for name in dict.fromkeys(EPUB_SHEETS + PDF_SHEETS):
         try:
             path = project.stylesheet(name)
             if path is not None:
                 text = project.read_sheet(path)
+                sizes[project.name(path)] = len(text.encode("utf-8"))
                 found += problems(text, path, Location(project.name(path)), project, name in EPUB_SHEETS)
         except ResourceError as exc:
             found += exc.diagnostics
+    if sum(sizes.values()) > SHEET_LIMIT and not found:
+        biggest = max(sizes, key=sizes.__getitem__)
+        found.append(rules.RESOURCE_TOO_LARGE(
+            f"the stylesheets are {sum(sizes.values()) // 1000} KB together, more than {SHEET_LIMIT // 1000} KB "
+            f"({biggest} alone is {sizes[biggest] // 1000} KB); a bigger design would take minutes to apply",
+            Location(biggest)))
     if found:
         raise ResourceError(found)
 

@@ -154,6 +154,9 @@ CASES = [
          3, ("R007",), "styles/extra.css:2:4", args=("lint", "{root}")),
     Case("10 MB stylesheet", sheet("extra.css", "p { color: red }\n" * 600_000), 3,
          ("R006",), "styles/extra.css", timeout=30),
+    Case("stylesheets of 300 KB together", lambda p: (sheet("extra.css", "p { color: red }\n" * 9000)(p),
+                                                     sheet("print.css", "h2 { color: blue }\n" * 8000)(p)),
+         3, ("R006",), "styles/extra.css", timeout=30),
     # The cache: never trusted, never followed outside.
     Case("cache artifacts planted as links to a file outside", artifacts_linked_to_canary, 0),
     Case("cache artifacts replaced by other bytes", artifacts_replaced_by_canary, 0),
