@@ -10,7 +10,8 @@ PDFs, yet it reaches the EPUB, whose reading systems would fetch it. So:
 - an address with a scheme (``http:``, ``file:``), an absolute path or one that leads out of the
   project is R002;
 - a relative address is R001 when nothing is there, and R007 in a sheet the EPUB carries (it carries
-  no file a stylesheet names: the address would be broken in every reading system);
+  no file a stylesheet names: the address would be broken in every reading system); a photo it names
+  is checked as the manuscript's are (R003 unreadable, R006 too many pixels);
 - ``@import`` is R007 (publish reads the four sheets itself; an imported one would be read by the PDFs
   only), and so is a ``}`` that closes no block (everything up to the next rule's end is dropped).
 """
@@ -25,7 +26,7 @@ from pathlib import Path
 import tinycss2  # type: ignore[import-untyped]
 from tinycss2 import ast
 
-from publish import rules
+from publish import images, rules
 from publish.diagnostics import Diagnostic, Location
 from publish.errors import ResourceError
 from publish.project import SHEET_LIMIT, Project
@@ -34,6 +35,7 @@ EPUB_SHEETS = ("base.css", "epub.css", "extra.css")
 PDF_SHEETS = ("base.css", "print.css", "extra.css")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _IMAGE_SETS = {"image-set", "-webkit-image-set"}
+_RASTER = {".jpg", ".jpeg", ".png", ".gif", ".webp"}  # (checked as the manuscript's photos are: publish.images)
 
 
 def check(project: Project) -> None:
@@ -148,4 +150,9 @@ def _address_problem(address: str, sheet: Path, project: Project, in_epub: bool,
         return (rules.RESOURCE_BAD_STYLESHEET,
                 f"{label} names '{address}', which the EPUB does not carry (it is read by the EPUB too); "
                 "use the file in print.css, or write it as a data: address")
+    if real.suffix.lower() in _RASTER:
+        try:
+            images.measure(real.read_bytes()[: images.FILE_LIMIT + 1])
+        except images.Refused as refused:
+            return refused.rule, f"{label} names '{address}', which {refused.message}"
     return None

@@ -15,6 +15,7 @@ from publish import cache, stylesheets
 from publish.project import Project
 from publish.resources import defaults_dir
 from tests.hostile import ARTICLE, Case, Place, attack, link, write
+from tests.test_hostile_images import png_claiming
 
 SHEET_NOTE = "p { color: #222 }\n"
 
@@ -142,6 +143,10 @@ CASES = [
     Case("file named by a sheet the EPUB carries",
          lambda p: (write(p, "styles/bg.png", b"\x89PNG"), sheet("extra.css", "body { background: url(bg.png) }\n")(p)),
          3, ("R007",), "styles/extra.css:1:20"),
+    Case("print.css naming a PNG of 30000 x 30000 pixels",
+         lambda p: (write(p, "styles/bomb.png", png_claiming(30000, 30000)),
+                    sheet("print.css", "body { background: url(bomb.png) }\n")(p)),
+         3, ("R006",), "styles/print.css:1:20"),
     Case("data: address", sheet("extra.css", 'h1::after { content: url("data:,") }\n'), 0),
     # Sheets that cannot be read as they are.
     Case("stray } in extra.css", sheet("extra.css", STRAY),
