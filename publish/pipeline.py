@@ -22,7 +22,7 @@ from pathlib import Path
 
 from publish import model, rules, stylesheets
 from publish.cache import CACHE_DIR, BuildResult, Cache, Request
-from publish.clock import build_timestamp
+from publish.clock import build_timestamp, source_date_epoch
 from publish.config import CONFIG_NAME, OUTPUTS, BookConfig, load_config
 from publish.diagnostics import Diagnostic, Location, errors
 from publish.errors import ConfigError, ManuscriptError, PublishError, RenderError
@@ -54,8 +54,14 @@ def output_stem(config: BookConfig) -> str:
 def load_book(project: Project, environ: Mapping[str, str]) -> tuple[model.Book, list[Diagnostic]]:
     """Config and manuscript into the document model; raises on input errors, all of them reported."""
     project.check_links()  # (before any file is read: publish.yaml may be the link)
+    try:
+        source_date_epoch(environ)  # (checked first, so that its error comes with the others)
+        clock_errors: list[Diagnostic] = []
+    except ConfigError as exc:
+        clock_errors = list(exc.diagnostics)
     tones: list[ToneUse] = []
     config, found = load_config(project.root, tones)
+    found = clock_errors + found
     if config is None:
         raise ConfigError(found)
     chapters, images, problems = read_chapters(project, config, tones)

@@ -146,6 +146,9 @@ CASES = [
     epoch("", exit=0, codes=("C005",)),
     epoch("0", exit=0, codes=()),
     epoch("253402300799", exit=0, codes=()),
+    # (reported with the manuscript's errors, not once they are fixed)
+    dataclasses.replace(epoch("abc", codes=("C004", "M005")), name="SOURCE_DATE_EPOCH=abc and a # heading",
+                        arrange=lambda place: append(place, A, "\n# Tiêu đề cấp một\n")),
 ]
 
 
