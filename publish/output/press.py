@@ -91,8 +91,9 @@ def convert_all(colours: list[RGB8], profile: PressProfile) -> None:
     strip.putdata(todo)
     converted = ImageCms.applyTransform(strip, _transform(profile.data, ImageCms.Intent.RELATIVE_COLORIMETRIC))
     assert converted is not None
-    for colour, values in zip(todo, converted.getdata(), strict=True):
-        c, m, y, k = (round(v / 255, 4) for v in values)
+    inks = converted.tobytes()  # (four bytes a pixel: C, M, Y, K)
+    for index, colour in enumerate(todo):
+        c, m, y, k = (round(v / 255, 4) for v in inks[4 * index:4 * index + 4])
         known[colour] = (c, m, y, k)
 
 
