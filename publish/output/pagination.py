@@ -129,6 +129,7 @@ def mark_pages(root: Any, starts: Sequence[PageStart]) -> list[tuple[int, str]]:
     # Find every block first: a marker placed before a block shifts the child indexes of later paths.
     targets = [(start, anchor, follow(anchor, start.path)) for start in starts
                if (anchor := index.get(start.anchor)) is not None]
+    inside: dict[Any, list[tuple[int, Any]]] = {}  # block -> (offset, marker) of the pages that start in it
     for start, anchor, block in targets:
         navigation = next((a for a in (block if block is not None else anchor).iterancestors()
                            if _local(a.tag) == "nav"), None)
@@ -141,8 +142,10 @@ def mark_pages(root: Any, starts: Sequence[PageStart]) -> list[tuple[int, str]]:
         if block is None or _local(block.tag) == "nav" or (start.offset == 0 and _local(block.tag) in BEFORE):
             (anchor if block is None else block).addprevious(marker)  # a page that opens with this block
         else:
-            _insert_at(block, start.offset, marker)
+            inside.setdefault(block, []).append((start.offset, marker))
         placed.append((start.page, marker_id(start.page)))
+    for block, markers in inside.items():
+        _insert_at(block, sorted(markers, key=lambda pair: pair[0]))
     return placed
 
 
@@ -166,39 +169,46 @@ def _text_slots(element: Any) -> Iterator[tuple[Any, str]]:
         yield child, "tail"
 
 
-def _insert_at(block: Any, offset: int, marker: Any) -> None:
-    """Put ``marker`` inside ``block`` after ``offset`` letters (white space not counted)."""
-    remaining = offset
-    for node, slot in _text_slots(block):
+def _insert_at(block: Any, markers: Sequence[tuple[int, Any]]) -> None:
+    """Put each marker inside ``block`` after its offset in letters (white space not counted), ``markers``
+    in the order of their offsets: in one reading of the block's text, however many pages it runs over."""
+    pending = list(markers)
+    read = 0  # letters of the block before the slot
+    for node, slot in list(_text_slots(block)):
         text = getattr(node, slot) or ""
-        letters = sum(1 for ch in text if not ch.isspace())
-        if remaining and remaining >= letters:
-            remaining -= letters
-            continue
-        cut = _cut(text, remaining)
-        before, after = text[:cut], text[cut:]
-        if slot == "text":
-            setattr(node, slot, before)
+        ends = [index for index, ch in enumerate(text) if not ch.isspace()]  # where each letter is
+        cuts: list[tuple[int, Any]] = []
+        while pending and (pending[0][0] - read == 0 or pending[0][0] - read < len(ends)):
+            offset, marker = pending.pop(0)
+            cuts.append((_cut(text, ends, offset - read), marker))
+        read += len(ends)
+        if cuts:
+            _split(node, slot, text, cuts)
+    for _, marker in pending:
+        block.append(marker)
+
+
+def _split(node: Any, slot: str, text: str, cuts: Sequence[tuple[int, Any]]) -> None:
+    """The ``slot`` ("text" or "tail") of ``node`` cut at each index of ``cuts``, its marker put there."""
+    setattr(node, slot, text[: cuts[0][0]])
+    previous = None
+    for number, (cut, marker) in enumerate(cuts):
+        if previous is not None:
+            previous.addnext(marker)
+        elif slot == "text":
             node.insert(0, marker)
         else:
-            setattr(node, slot, before)
             node.addnext(marker)
-        marker.tail = after
-        return
-    block.append(marker)
+        marker.tail = text[cut: cuts[number + 1][0]] if number + 1 < len(cuts) else text[cut:]
+        previous = marker
 
 
-def _cut(text: str, letters: int) -> int:
-    """The index in ``text`` after ``letters`` non-space characters (and the spaces that follow)."""
+def _cut(text: str, ends: Sequence[int], letters: int) -> int:
+    """The index in ``text`` after ``letters`` non-space characters (and the spaces that follow); ``ends``
+    are the indexes of its non-space characters."""
     if letters == 0:
         return 0
-    count = 0
-    for index, ch in enumerate(text):
-        if not ch.isspace():
-            count += 1
-            if count == letters:
-                rest = index + 1
-                while rest < len(text) and text[rest].isspace():
-                    rest += 1
-                return rest
-    return len(text)
+    rest = ends[letters - 1] + 1
+    while rest < len(text) and text[rest].isspace():
+        rest += 1
+    return rest
