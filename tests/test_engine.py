@@ -23,6 +23,7 @@ def test_the_installed_weasyprint_is_one_publish_was_written_for() -> None:
 
 def test_the_internals_are_where_publish_reaches_for_them() -> None:
     engine.load()
+    import weasyprint.document
     import weasyprint.layout
     import weasyprint.layout.page
     from weasyprint import Document, Page
@@ -43,6 +44,9 @@ def test_the_internals_are_where_publish_reaches_for_them() -> None:
     assert weasyprint.layout.page.PageType._fields[:3] == ("side", "blank", "name")
     assert "self._page_box = page_box" in inspect.getsource(Page.__init__)
     assert list(inspect.signature(Document.copy).parameters) == ["self", "pages"]
+    # long text is cut in the box tree WeasyPrint builds (build_formatting_structure, looked up in document)
+    assert "root_box = build_formatting_structure(" in inspect.getsource(weasyprint.document.Document._render)
+    assert list(inspect.signature(boxes.TextBox.copy_with_text).parameters) == ["self", "text"]
 
 
 HTML = """<html><body><h1 style="string-set: chapter content(text)">Chương một</h1>

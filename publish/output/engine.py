@@ -145,10 +145,72 @@ def _margins_deferred(heard: list[tuple[Any, Any]]) -> Iterator[None]:
         weasyprint.layout.make_margin_boxes = real
 
 
+# A text box longer than this is cut into pieces of about :data:`TEXT_PIECE` characters (see _long_text_cut).
+LONG_TEXT = 10_000
+TEXT_PIECE = 2_000
+
+
+@contextmanager
+def _long_text_cut() -> Iterator[None]:
+    """While a document is rendered, every text box of more than :data:`LONG_TEXT` characters is cut after
+    a space into boxes of about :data:`TEXT_PIECE`, siblings with the same style and element.
+
+    WeasyPrint encodes and decodes the whole rest of a text box for every line it breaks from it (in
+    ``skip_first_whitespace``, ``split_inline_level`` and ``split_text_box``): a paragraph of one million
+    characters costs it gigabytes of copying per layout, quadratic in the paragraph's length. Cut after a
+    space, the pieces break and justify as the words of ``foo <em>bar</em>`` do; the text, its element and
+    the lines' content are the same, and a paragraph of ordinary length is never touched."""
+    import weasyprint.document
+
+    real = weasyprint.document.build_formatting_structure
+
+    def build(*args: Any, **kwargs: Any) -> Any:
+        root = real(*args, **kwargs)
+        _cut_long_text(root)
+        return root
+
+    weasyprint.document.build_formatting_structure = build
+    try:
+        yield
+    finally:
+        weasyprint.document.build_formatting_structure = real
+
+
+def _cut_long_text(root: Any) -> None:
+    from weasyprint.formatting_structure import boxes
+
+    for box in list(root.descendants()):
+        if not isinstance(box, boxes.ParentBox) or not any(
+                isinstance(child, boxes.TextBox) and len(child.text) > LONG_TEXT for child in box.children):
+            continue
+        children: list[Any] = []
+        for child in box.children:
+            if isinstance(child, boxes.TextBox) and len(child.text) > LONG_TEXT:
+                children += [child.copy_with_text(piece) for piece in text_pieces(child.text, TEXT_PIECE)]
+            else:
+                children.append(child)
+        box.children = children if isinstance(box.children, list) else tuple(children)
+
+
+def text_pieces(text: str, size: int) -> list[str]:
+    """``text`` cut after the first space that follows every ``size`` characters (none where none follows)."""
+    pieces, start = [], 0
+    while len(text) - start > size:
+        space = text.find(" ", start + size)
+        if space < 0:
+            break
+        pieces.append(text[start:space + 1])
+        start = space + 1
+    if start < len(text):
+        pieces.append(text[start:])
+    return pieces
+
+
 def paginate(html: Any, **render: Any) -> Paginated:
-    """``html.render(**render)`` (a ``weasyprint.HTML``), its page margins left for :meth:`Paginated.finish`."""
+    """``html.render(**render)`` (a ``weasyprint.HTML``), its page margins left for :meth:`Paginated.finish`;
+    very long text cut into boxes WeasyPrint breaks into lines in linear time (see :func:`_long_text_cut`)."""
     heard: list[tuple[Any, Any]] = []
-    with _margins_deferred(heard):
+    with _margins_deferred(heard), _long_text_cut():
         document = html.render(**render)
     if len(heard) != len(document.pages):
         raise RuntimeError("WeasyPrint laid out page margins in a way publish does not know")
