@@ -141,21 +141,20 @@ def set_lines(found: Sequence[Word] | Prepared, measure: float, indent: float, s
     def left(index: int) -> float:  # where word ``index`` starts, the paragraph's first at 0
         return widths[index] + tracking * letters[index] + step * gaps[index]
 
-    def right(index: int) -> float:  # where it ends
-        return widths[index + 1] + tracking * letters[index + 1] + step * gaps[index]
-
+    # where each word ends: computed once, so that finding each line's end is a search in C
+    rights = [widths[index + 1] + tracking * letters[index + 1] + step * gaps[index] for index in range(words_.count)]
     spaces: list[float] = []
     ends: list[int] = []
     start, lines, width = 0, 0, measure - indent
     while start < words_.count:
         # the last word that fits (a line's trailing space does not count)
-        end = bisect.bisect_right(range(words_.count), left(start) + width + 1e-6, lo=start, key=right)
+        end = bisect.bisect_right(rights, left(start) + width + 1e-6, lo=start)
         end = max(end, start + 1)
         lines += 1
         if end < words_.count:
             stretch = gaps[end - 1] - gaps[start] + ties[end] - ties[start]
             if stretch:
-                spaces.append((step + (width - (right(end - 1) - left(start))) / stretch) / size)
+                spaces.append((step + (width - (rights[end - 1] - left(start))) / stretch) / size)
         ends.append(end)
         start, width = end, measure
     return Setting(tuple(spaces), lines, tuple(ends))
