@@ -11,17 +11,16 @@ at a time), and what the PDF adds must be furniture.
 from __future__ import annotations
 
 import difflib
-import io
 import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pikepdf
-
 from publish import rules
 from publish.check.epub import NS, EpubFile
+from publish.check.pdf import Unopened, open_pdf, qpdf_text
+from publish.check.walk import MALFORMED, drawing_problems, reason, structure_tree
 from publish.diagnostics import Diagnostic, Location
 from publish.render.labels import LABELS
 
@@ -83,24 +82,33 @@ def epub_blocks(book: EpubFile) -> list[Block]:
     return out
 
 
-def pdf_words(path: Path) -> list[str]:
-    """The words printed inside each page's trim (not the slug a press PDF carries outside it), without
-    the addresses a press PDF prints after links, "(baolangson.vn/...)", and the pages it prints after
-    cross-references, "(trang 12)", which the EPUB links instead."""
+def pdf_words(path: Path, trims: list[list[float]]) -> list[str]:
+    """The words printed inside each page's trim (``trims``, one box a page: not the slug a press PDF
+    carries outside it), without the addresses a press PDF prints after links, "(baolangson.vn/...)",
+    and the pages it prints after cross-references, "(trang 12)", which the EPUB links instead."""
     import pypdfium2 as pdfium  # type: ignore[import-untyped]
 
     document = pdfium.PdfDocument(str(path))
     try:
         found = []
-        with pikepdf.open(path) as pdf:
-            trims = [[float(value) for value in page.obj.get("/TrimBox", page.mediabox)] for page in pdf.pages]
-        for index in range(len(document)):
+        for index in range(min(len(document), len(trims))):
             left, bottom, right, top = trims[index]
             text = document[index].get_textpage().get_text_bounded(left, bottom, right, top)
             found += words(_PAGE_REFERENCE.sub("", _ADDRESS.sub("", text)))
         return found
     finally:
         document.close()
+
+
+def trim_boxes(pdf: Any) -> list[list[float]]:
+    """Each page's TrimBox (its MediaBox when it has none) as four numbers."""
+    boxes = []
+    for page in pdf.pages:
+        box = [float(value) for value in page.obj.get("/TrimBox", page.mediabox)]
+        if len(box) != 4:
+            raise ValueError(f"a page box has {len(box)} numbers, not 4")
+        boxes.append(box)
+    return boxes
 
 
 # An address in parentheses, broken after / . - where it ran over a line.
@@ -114,8 +122,33 @@ _PAGE_REFERENCE = re.compile(rf"\s*\((?:{_PAGE_WORDS})[\s\u00a0]\d+\)")
 
 
 def parity(book: EpubFile, pdf_path: Path) -> tuple[list[Diagnostic], str]:
-    """Align the EPUB's words with the PDF's; report EPUB blocks that lose words, and PDF-only text."""
-    text = pdf_words(pdf_path)
+    """Align the EPUB's words with the PDF's; report EPUB blocks that lose words, and PDF-only text.
+
+    The PDF is read by pdfium only when pikepdf has opened it and drawing its pages ends
+    (:func:`.walk.drawing_problems`): otherwise the two are not compared, and the reason is the finding.
+    """
+    try:
+        _, pdf = open_pdf(pdf_path)
+    except Unopened as exc:
+        return [exc.diagnostic], f"not compared: the PDF is {exc.summary}"
+    with pdf:
+        try:
+            endless = drawing_problems(pdf)
+            if endless:
+                return [rules.PDF_LOOPS(f"not compared: {endless[0]}", Location(pdf_path.name))], \
+                    "not compared: drawing the PDF's pages would not end"
+            text = pdf_words(pdf_path, trim_boxes(pdf))
+            metadata = _metadata(book, pdf)
+            alt_found, alt_summary = _alt_text(book, pdf)
+        except MALFORMED as exc:
+            return [rules.PDF_LOOPS(f"not compared: the PDF cannot be read ({qpdf_text(reason(exc))})",
+                                    Location(pdf_path.name))], "not compared: the PDF is malformed"
+    found, summary = _text_parity(book, pdf_path.name, text)
+    return found + metadata + alt_found, f"{summary}; {alt_summary}"
+
+
+def _text_parity(book: EpubFile, label: str, text: list[str]) -> tuple[list[Diagnostic], str]:
+    """The EPUB's text blocks missing from the PDF's words ``text``, and the PDF's text not in the EPUB."""
     blocks = epub_blocks(book)
     flowing = [index for index, block in enumerate(blocks) if not block.floats]
     ours = [word for index in flowing for word in blocks[index].words]
@@ -135,24 +168,18 @@ def parity(book: EpubFile, pdf_path: Path) -> tuple[list[Diagnostic], str]:
             missing.update(owner[i1:i2])
         if op in ("replace", "insert"):
             extra.append(text[j1:j2])
-    found = [rules.PARITY_MISSING_IN_PDF(f"“{blocks[index].excerpt}” is not in {pdf_path.name} as it is in the EPUB",
+    found = [rules.PARITY_MISSING_IN_PDF(f"“{blocks[index].excerpt}” is not in {label} as it is in the EPUB",
                                          book.where(blocks[index].document, blocks[index].line))
              for index in sorted(missing)]
-    found += _unexplained(extra, blocks, book, pdf_path.name)
-    with pikepdf.open(io.BytesIO(pdf_path.read_bytes())) as pdf:
-        found += _metadata(book, pdf)
-        alt_found, alt_summary = _alt_text(book, pdf)
-    summary = f"{len(blocks) - len(missing)} of {len(blocks)} EPUB text blocks (captions included) found in the PDF"
-    return found + alt_found, f"{summary}; {alt_summary}"
+    found += _unexplained(extra, blocks, book, label)
+    return found, f"{len(blocks) - len(missing)} of {len(blocks)} EPUB text blocks (captions included) found in the PDF"
 
 
 def _alt_text(book: EpubFile, pdf: Any) -> tuple[list[Diagnostic], str]:
     """The alt text of the EPUB's figures and of a tagged PDF's Figure elements must be the same."""
-    from publish.check.pdf import structure_elements
-
     if "/StructTreeRoot" not in pdf.Root:
         return [], "alt text not compared: the PDF is not tagged"
-    theirs = sorted(" ".join(words(str(e.get("/Alt", "")))) for e in structure_elements(pdf)
+    theirs = sorted(" ".join(words(str(e.get("/Alt", "")))) for e in structure_tree(pdf).elements
                     if e.get("/S") == "/Figure")
     ours = sorted(" ".join(words(str(image.get("alt", "")))) for inner in book.spine if inner in book.entries
                   for image in book.xml(inner).iterfind(".//x:figure//x:img", NS))

@@ -4,13 +4,18 @@ Page boxes (TrimBox and BleedBox on every page, nested in the MediaBox, which ma
 page carries a slug with crop marks, of the size and bleed publish.yaml asks for), no annotation on the
 printed area of the press PDF, fonts (embedded, subset, among the declared faces, no ``.notdef`` glyph
 drawn), images (effective resolution at the size they are placed), document metadata, and no encryption.
+
+The file may be hostile: every walk of its object graphs is bounded (:mod:`.walk`), an object of the
+wrong type stops only the check that met it (Q018, with what was wrong), what qpdf had to repair while
+reading is reported (Q018), and a file that cannot be opened at all is Q012 (password) or Q013.
 """
 
 from __future__ import annotations
 
 import io
 import math
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +23,19 @@ from typing import Any
 import pikepdf
 
 from publish import rules
+from publish.check.walk import (
+    MALFORMED,
+    MAX_FORM_DEPTH,
+    MAX_PROBLEMS,
+    drawing_problems,
+    drawn_xobject,
+    instructions,
+    outline_problems,
+    reason,
+    repairs,
+    resources_of,
+    structure_tree,
+)
 from publish.config import PrintConfig
 from publish.diagnostics import Diagnostic, Location
 from publish.fonts import FontFace
@@ -45,31 +63,98 @@ def role_of(path: Path) -> str:
     return "screen" if path.name.lower().endswith(".screen.pdf") else "print"
 
 
-def preflight(path: Path, expect: Expectations) -> tuple[list[Diagnostic], str]:
+_UNREADABLE: tuple[type[Exception], ...] = (*MALFORMED, OSError)
+
+
+class Unopened(Exception):
+    """A PDF that cannot be opened: its diagnostic (Q012 or Q013) and a one-word summary."""
+
+    def __init__(self, diagnostic: Diagnostic, summary: str) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+        self.summary = summary
+
+
+def open_pdf(path: Path) -> tuple[bytes, Any]:
+    """The file's bytes and the PDF opened from them, its page tree read; :class:`Unopened` when it
+    cannot be (a password, not a PDF, cut short, pages in a loop)."""
     label = path.name
-    role = role_of(path)
     try:
         data = path.read_bytes()
         pdf = pikepdf.open(io.BytesIO(data))
     except pikepdf.PasswordError:
-        return [rules.PDF_ENCRYPTED("the PDF needs a password to open", Location(label))], "encrypted"
-    except (pikepdf.PdfError, OSError) as exc:
-        return [rules.PDF_BROKEN(f"not a readable PDF: {exc}", Location(label))], "unreadable"
+        raise Unopened(rules.PDF_ENCRYPTED("the PDF needs a password to open", Location(label)), "encrypted") from None
+    except _UNREADABLE as exc:
+        raise Unopened(rules.PDF_BROKEN(f"not a readable PDF: {qpdf_text(exc)}", Location(label)),
+                       "unreadable") from None
+    try:
+        len(pdf.pages)
+    except MALFORMED as exc:
+        pdf.close()
+        raise Unopened(rules.PDF_BROKEN(f"the page tree cannot be read: {qpdf_text(exc)}", Location(label)),
+                       "unreadable") from None
+    return data, pdf
+
+
+_STREAM_NAME = re.compile(r"^\s*stream <[^>]*>[\s:,]*")
+
+
+def qpdf_text(exc: BaseException | str) -> str:
+    """qpdf's message without the name it gives the in-memory file (``stream <_io.BytesIO …>``)."""
+    return _STREAM_NAME.sub("", str(exc)).strip() or type(exc).__name__
+
+
+def preflight(path: Path, expect: Expectations) -> tuple[list[Diagnostic], str]:
+    label = path.name
+    where = Location(label)
+    role = role_of(path)
+    try:
+        data, pdf = open_pdf(path)
+    except Unopened as exc:
+        return [exc.diagnostic], exc.summary
     with pdf:
-        found: list[Diagnostic] = [rules.PDF_PAGES(f"{len(pdf.pages)} page(s)", Location(label))]
+        found: list[Diagnostic] = [rules.PDF_PAGES(f"{len(pdf.pages)} page(s)", where)]
         if pdf.is_encrypted:
-            found.append(rules.PDF_ENCRYPTED("the PDF is encrypted", Location(label)))
-        if role == "print":
-            found += _boxes(pdf, label, expect.print)
-            found += _annotations(pdf, label)
-            found += _press(data, pdf, label)
-        else:
-            found += _tags(pdf, label)
-        found += _fonts(data, pdf, label, expect.faces)
-        found += _images(pdf, label)
-        found += _metadata(pdf, label)
+            found.append(rules.PDF_ENCRYPTED("the PDF is encrypted", where))
+        drawing = _guarded("drawing the pages", label, lambda: _loops(drawing_problems(pdf), where))
+        found += drawing
+        found += _guarded("the outline", label, lambda: _loops(outline_problems(pdf), where))
+        for part, run in _checks(data, pdf, label, role, expect, draw=not drawing):
+            found += _guarded(part, label, run)
+        found += _loops([f"qpdf repaired the file while reading it: {qpdf_text(repair)}"
+                         for repair in repairs(pdf)[:MAX_PROBLEMS]], where)
         what = "press PDF: declared PDF/X-4, CMYK" if role == "print" else "screen PDF: tagged"
         return found, f"{what}, {len(pdf.pages)} page(s)"
+
+
+Check = Callable[[], list[Diagnostic]]
+
+
+def _checks(data: bytes, pdf: Any, label: str, role: str, expect: Expectations, draw: bool) -> list[tuple[str, Check]]:
+    """The checks for a PDF of this role, each with the part of the PDF it reads; the image check draws
+    the pages, and runs only when ``draw`` (their drawing ends)."""
+    checks: list[tuple[str, Check]] = [
+        ("page boxes", lambda: _boxes(pdf, label, expect.print)),
+        ("annotations", lambda: _annotations(pdf, label)),
+        ("PDF/X", lambda: _press(data, pdf, label)),
+    ] if role == "print" else [("the structure tree", lambda: _tags(pdf, label))]
+    checks += [("fonts", lambda: _fonts(data, pdf, label, expect.faces)), ("metadata", lambda: _metadata(pdf, label))]
+    if draw:
+        checks.append(("images", lambda: _images(pdf, label)))
+    return checks
+
+
+def _loops(problems: list[str], where: Location) -> list[Diagnostic]:
+    return [rules.PDF_LOOPS(problem, where) for problem in problems]
+
+
+def _guarded(part: str, label: str, run: Check) -> list[Diagnostic]:
+    """``run``'s findings, or Q018 saying which part of the PDF holds an object of the wrong type."""
+    try:
+        return run()
+    except MALFORMED as exc:
+        return [rules.PDF_LOOPS(f"{part}: an object is not what the PDF specification says it is "
+                                f"({qpdf_text(reason(exc))})", Location(label))]
 
 
 def _press(data: bytes, pdf: Any, label: str) -> list[Diagnostic]:
@@ -97,26 +182,12 @@ def _tags(pdf: Any, label: str) -> list[Diagnostic]:
         found.append(rules.PDF_UNTAGGED("/MarkInfo /Marked is not true", where))
     if not bool(pdf.Root.get("/ViewerPreferences", {}).get("/DisplayDocTitle", False)):
         found.append(rules.PDF_UNTAGGED("viewers are not told to show the document title (DisplayDocTitle)", where))
-    for element in structure_elements(pdf):
+    tree = structure_tree(pdf)
+    found += [rules.PDF_LOOPS(problem, where) for problem in tree.problems]
+    for element in tree.elements:
         if element.get("/S") == "/Figure" and not str(element.get("/Alt", "")).strip():
             found.append(rules.PDF_UNTAGGED("a Figure element has no alt text", where))
     return found
-
-
-def structure_elements(pdf: Any) -> Iterator[Any]:
-    """Every structure element of a tagged PDF, in document order."""
-    root = pdf.Root.get("/StructTreeRoot")
-    stack = [root] if root is not None else []
-    while stack:
-        node = stack.pop()
-        if isinstance(node, pikepdf.Dictionary):
-            if "/S" in node:
-                yield node
-            kids = node.get("/K")
-            if isinstance(kids, pikepdf.Array):
-                stack.extend(reversed(list(kids)))
-            elif isinstance(kids, pikepdf.Dictionary):
-                stack.append(kids)
 
 
 def _box(page: Any, name: str) -> tuple[float, float, float, float] | None:
@@ -229,13 +300,6 @@ def _fonts(data: bytes, pdf: Any, label: str, faces: Sequence[FontFace] | None) 
     return found
 
 
-def _instructions(owner: Any) -> Iterator[tuple[Any, str]]:
-    """(operands, operator) of a page's or form's content stream; inline images are skipped."""
-    for instruction in pikepdf.parse_content_stream(owner):
-        if isinstance(instruction, pikepdf.ContentStreamInstruction):
-            yield instruction.operands, str(instruction.operator)
-
-
 def _cid_to_gid(font: Any) -> bytes | None:
     """The CIDToGIDMap of a Type0 font as bytes (None: Identity)."""
     descendant = font.DescendantFonts[0]
@@ -248,7 +312,7 @@ def _notdef_fonts(page: Any) -> set[str]:
     fonts = page.Resources.get("/Font", {}) if "/Resources" in page.obj else {}
     found: set[str] = set()
     current = None
-    for operands, op in _instructions(page):
+    for operands, op in instructions(page):
         if op == "Tf":
             current = fonts.get(str(operands[0]))
         elif op in ("Tj", "TJ", "'", '"') and current is not None and current.get("/Subtype") == "/Type0" \
@@ -274,8 +338,10 @@ def _has_glyph_zero(codes: bytes, mapping: bytes | None) -> bool:
 def _images(pdf: Any, label: str) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     seen: set[tuple[int, int, int]] = set()
+    parsed: Parsed = {}
     for number, page in enumerate(pdf.pages, start=1):
-        for image, width_pt, height_pt in _placed_images(page.obj, (1, 0, 0, 1, 0, 0), 0):
+        drawn = _placed_images(page.obj, (1, 0, 0, 1, 0, 0), 0, parsed=parsed)
+        for image, width_pt, height_pt in drawn:
             if width_pt <= 0 or height_pt <= 0:
                 continue
             ppi = min(int(image.Width) / (width_pt / 72), int(image.Height) / (height_pt / 72))
@@ -303,21 +369,32 @@ def _multiply(m: Matrix, n: Matrix) -> Matrix:
             e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
 
 
-def _placed_images(owner: Any, ctm: Matrix, depth: int) -> Iterator[tuple[Any, float, float]]:
-    """Each image drawn by a page or form, with its placed width and height in points."""
-    if depth > 8:
+_DRAWING_OPERATORS = ("q", "Q", "cm", "Do")
+Parsed = dict[tuple[int, int], list[tuple[Any, str]]]  # the operators that place images, by form or page
+
+
+def _placed_images(owner: Any, ctm: Matrix, depth: int, resources: Any = None,
+                   parsed: Parsed | None = None) -> Iterator[tuple[Any, float, float]]:
+    """Each image drawn by a page or form, with its placed width and height in points; ``resources``
+    are those it draws with (None: its own). Called only on pages whose drawing ends
+    (:func:`.walk.drawing_problems`); each form's operators are read once."""
+    if depth > MAX_FORM_DEPTH:
         return
-    xobjects = owner.get("/Resources", {}).get("/XObject", {})
+    resources = resources_of(owner, None) if resources is None else resources
+    parsed = {} if parsed is None else parsed
+    key = owner.objgen
+    if key not in parsed:
+        parsed[key] = [(operands, op) for operands, op in instructions(owner) if op in _DRAWING_OPERATORS]
     stack: list[Matrix] = []
-    for operands, op in _instructions(owner):
+    for operands, op in parsed[key]:
         if op == "q":
             stack.append(ctm)
         elif op == "Q" and stack:
             ctm = stack.pop()
-        elif op == "cm":
+        elif op == "cm" and len(operands) == 6:
             ctm = _multiply(tuple(float(v) for v in operands), ctm)  # type: ignore[arg-type]
-        elif op == "Do":
-            xobject = xobjects.get(str(operands[0]))
+        elif op == "Do" and operands:
+            xobject = drawn_xobject(resources, operands[0])
             if xobject is None:
                 continue
             if xobject.get("/Subtype") == "/Image":
@@ -325,7 +402,8 @@ def _placed_images(owner: Any, ctm: Matrix, depth: int) -> Iterator[tuple[Any, f
                 yield xobject, math.hypot(a, b), math.hypot(c, d)
             elif xobject.get("/Subtype") == "/Form":
                 matrix = tuple(float(v) for v in xobject.get("/Matrix", [1, 0, 0, 1, 0, 0]))
-                yield from _placed_images(xobject, _multiply(matrix, ctm), depth + 1)  # type: ignore[arg-type]
+                yield from _placed_images(xobject, _multiply(matrix, ctm), depth + 1,  # type: ignore[arg-type]
+                                          resources_of(xobject, resources), parsed)
 
 
 def _metadata(pdf: Any, label: str) -> list[Diagnostic]:
