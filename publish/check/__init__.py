@@ -4,6 +4,10 @@ For each EPUB: the container (:mod:`.epub`), W3C EPUBCheck (:mod:`.epubcheck`), 
 CSS checks, and Ace by DAISY when it is installed (:mod:`.ace`). For each PDF: preflight (:mod:`.pdf`).
 For each EPUB and PDF of the same name: parity (:mod:`.parity`). Each check gives a
 :class:`~.report.CheckResult`; a check whose tool is missing is reported as such, never as passed.
+
+The files may be hostile: an EPUB the container check refuses to unpack (A009: encrypted, a zip bomb) is
+given to no validator either, and every PDF check walks the file's graphs with a visited set and a
+budget (:mod:`.walk`), so that each check ends, in seconds, with a finding instead of a hang or a traceback.
 """
 
 from __future__ import annotations
@@ -78,9 +82,6 @@ def check(
     results: list[CheckResult] = []
     with ThreadPoolExecutor(max_workers=4) as pool:
         external: list[Future[CheckResult]] = []
-        for epub_path in epubs:  # the validators run in their own processes while we check the rest
-            external.append(pool.submit(_timed, "epubcheck", epub_path.name, partial(epubcheck, epub_path, environ)))
-            external.append(pool.submit(_ace, epub_path, environ, "ace" in require))
         opened: dict[Path, EpubFile | None] = {}
         for epub_path in epubs:
             started = time.perf_counter()
@@ -88,6 +89,13 @@ def check(
             opened[epub_path] = book
             results.append(CheckResult("epub-structure", epub_path.name, tuple(found), time.perf_counter() - started,
                                        "container, mimetype, package document, manifest"))
+            if any(d.code == rules.EPUB_REFUSED.code for d in found):
+                results += [_not_run(name, epub_path) for name in ("epubcheck", "ace")]
+                continue
+            # the validators run in their own processes while we check the rest
+            external.append(pool.submit(_timed, "epubcheck", epub_path.name, partial(epubcheck, epub_path, environ)))
+            external.append(pool.submit(_ace, epub_path, environ, "ace" in require))
+        for epub_path, book in opened.items():
             if book is not None:
                 results.append(_timed("epub-accessibility", epub_path.name, partial(_accessibility, book)))
                 results.append(_timed("epub-css", epub_path.name, partial(_css, book)))
@@ -118,6 +126,12 @@ def _accessibility(book: EpubFile) -> tuple[list[Diagnostic], str]:
 
 def _css(book: EpubFile) -> tuple[list[Diagnostic], str]:
     return css(book), "calc(), var() and viewport units"
+
+
+def _not_run(name: str, epub_path: Path) -> CheckResult:
+    """An external validator not given an EPUB that cannot be unpacked safely (A009): it would unpack it."""
+    return CheckResult(name, epub_path.name, (), 0.0, "not run: the EPUB cannot be unpacked safely (A009)",
+                       skipped=True)
 
 
 def _timed(name: str, target: str, run: Check) -> CheckResult:

@@ -53,7 +53,11 @@ def ace(epub_path: Path, environ: Mapping[str, str]) -> tuple[list[Diagnostic], 
             detail = (done.stderr or done.stdout).strip().splitlines()
             return [rules.ACE_SERIOUS(f"Ace did not produce a report (exit {done.returncode}): "
                                       f"{detail[-1] if detail else ''}", Location(epub_path.name))], "Ace failed to run"
-        report = json.loads(report_path.read_text(encoding="utf-8"))
+        try:
+            report = json.loads(report_path.read_text(encoding="utf-8"))
+        except (ValueError, OSError) as exc:
+            return [rules.ACE_SERIOUS(f"Ace's report cannot be read: {exc}", Location(epub_path.name))], \
+                "Ace failed to run"
     return read_report(report, epub_path.name)
 
 

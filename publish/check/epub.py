@@ -3,6 +3,14 @@
 EPUBCheck validates against the specifications; these checks add what it does not judge: every image
 has alt text, every document declares its language, the navigation has a table of contents and
 landmarks, headings do not skip levels, and the accessibility metadata is present and true.
+
+The EPUB may be hostile: nothing is unpacked before every entry's header has been read, and an entry
+that is encrypted, compressed otherwise than an EPUB may be (stored or deflated), or that would unpack
+to more than the limits below (a zip bomb inflates a few kilobytes to gigabytes) is refused (A009) with
+nothing read; each entry is then read no further than the size its header gives, its CRC checked. An
+EPUB whose resources are encrypted (``META-INF/encryption.xml`` with an algorithm other than font
+obfuscation) is refused too: its content cannot be checked. An entry that is damaged, or a document
+that is not well-formed XML, is A008 at that entry.
 """
 
 from __future__ import annotations
@@ -11,6 +19,7 @@ import itertools
 import posixpath
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +38,17 @@ NS = {
 }
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
+ENC = "http://www.w3.org/2001/04/xmlenc#"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+MAX_ENTRIES = 10_000
+MAX_ENTRY_BYTES = 256 * 2**20  # unpacked, one entry
+MAX_UNPACKED_BYTES = 2**30  # unpacked, all entries (what the checks hold in memory)
+# Text compresses 3 to 10 times, images and fonts hardly at all; a deflate bomb, about 1000 times.
+MAX_RATIO, RATIO_FROM = 100, 2**20  # the ratio is judged on entries that unpack to more than RATIO_FROM
+EPUB_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # what OCF allows
+# Font obfuscation (IDPF's and Adobe's) is not encryption: the fonts are scrambled, the text is readable.
+OBFUSCATION = ("http://www.idpf.org/2008/embedding", "http://ns.adobe.com/pdf/enc#RC")
 
 
 @dataclass
@@ -37,7 +56,7 @@ class EpubFile:
     """An EPUB opened for checking: its entries, package document, manifest and spine."""
 
     label: str  # the file name, used in locations
-    entries: dict[str, bytes]
+    entries: dict[str, bytes]  # without the documents that are not well-formed XML (reported as A008)
     opf_path: str
     opf: Any
     manifest: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # id -> (path, type, properties)
@@ -68,18 +87,83 @@ class EpubFile:
 
 
 def open_epub(path: Path) -> tuple[EpubFile | None, list[Diagnostic]]:
-    """Read the container; damage that stops any further check is returned as A008 with no EpubFile."""
+    """Read the container; damage that stops any further check is returned as A008, an EPUB that cannot
+    be read safely as A009, with no EpubFile."""
     label = path.name
     broken = rules.EPUB_BROKEN
     try:
         with zipfile.ZipFile(path) as archive:
-            damaged = archive.testzip()
-            if damaged is not None:
-                return None, [broken(f"the archive entry {damaged} is damaged (bad CRC)", Location(label))]
             infos = archive.infolist()
-            entries = {info.filename: archive.read(info) for info in infos}
-    except (zipfile.BadZipFile, OSError, EOFError, zipfile.LargeZipFile) as exc:
+            refused = _refusals(infos, label)
+            if refused:
+                return None, refused
+            entries = {}
+            for info in infos:
+                entries[info.filename] = _unpack(archive, info)
+    except _Damaged as exc:
+        return None, [broken(f"the archive entry {exc.name} is damaged ({exc.reason})",
+                             Location(f"{label}/{exc.name}"))]
+    except (zipfile.BadZipFile, OSError, EOFError, zipfile.LargeZipFile, ValueError) as exc:
         return None, [broken(f"not a readable ZIP archive: {exc}", Location(label))]
+    return _package(label, infos, entries)
+
+
+class _Damaged(Exception):
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(name)
+        self.name = name
+        self.reason = reason
+
+
+def _refusals(infos: list[zipfile.ZipInfo], label: str) -> list[Diagnostic]:
+    """A009 for each entry that cannot be unpacked safely, judged on the headers alone."""
+    refused = rules.EPUB_REFUSED
+    if len(infos) > MAX_ENTRIES:
+        return [refused(f"the archive has {len(infos)} entries; at most {MAX_ENTRIES} are read", Location(label))]
+    found = []
+    for info in infos:
+        why = _unsafe(info)
+        if why is not None:
+            found.append(refused(f"the archive entry {info.filename} {why}", Location(f"{label}/{info.filename}")))
+        if len(found) >= 5:
+            break
+    unpacked = sum(info.file_size for info in infos)
+    if not found and unpacked > MAX_UNPACKED_BYTES:
+        found.append(refused(f"the archive unpacks to {unpacked // 2**20} MiB; at most "
+                             f"{MAX_UNPACKED_BYTES // 2**20} MiB are read", Location(label)))
+    return found
+
+
+def _unsafe(info: zipfile.ZipInfo) -> str | None:
+    """Why an entry cannot be unpacked safely, or None."""
+    if info.flag_bits & 0x1:
+        return "is encrypted"
+    if info.compress_type not in EPUB_METHODS:
+        return f"is compressed with method {info.compress_type}; an EPUB's entries are stored or deflated"
+    if info.file_size > MAX_ENTRY_BYTES:
+        return f"unpacks to {info.file_size // 2**20} MiB; at most {MAX_ENTRY_BYTES // 2**20} MiB are read"
+    if info.file_size > RATIO_FROM and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+        return (f"unpacks to {info.file_size // max(info.compress_size, 1)} times its packed size "
+                f"({info.file_size // 2**20} MiB): a zip bomb")
+    return None
+
+
+def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """An entry's bytes, read no further than the size its header gives (zipfile checks the CRC at its end)."""
+    try:
+        with archive.open(info) as stream:
+            data = stream.read(info.file_size + 1)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise _Damaged(info.filename, str(exc) or type(exc).__name__) from None
+    if len(data) != info.file_size:
+        raise _Damaged(info.filename, f"{len(data)} bytes where its header says {info.file_size}")
+    return data
+
+
+def _package(label: str, infos: list[zipfile.ZipInfo],
+             entries: dict[str, bytes]) -> tuple[EpubFile | None, list[Diagnostic]]:
+    """The package document, manifest and spine of an unpacked EPUB, and what is wrong with them."""
+    broken = rules.EPUB_BROKEN
     found = []
     if not infos or infos[0].filename != "mimetype" or infos[0].compress_type != zipfile.ZIP_STORED \
             or entries["mimetype"] != b"application/epub+zip":
@@ -94,6 +178,9 @@ def open_epub(path: Path) -> tuple[EpubFile | None, list[Diagnostic]]:
         opf = etree.fromstring(entries[opf_path], _PARSER)
     except (KeyError, etree.XMLSyntaxError) as exc:
         return None, [*found, broken(f"no readable package document: {exc}", Location(label))]
+    encrypted = _encrypted(entries, label)
+    if encrypted:
+        return None, [*found, *encrypted]
     book = EpubFile(label, entries, opf_path, opf)
     base = posixpath.dirname(opf_path)
     for item in opf.iterfind(".//opf:manifest/opf:item", NS):
@@ -105,7 +192,49 @@ def open_epub(path: Path) -> tuple[EpubFile | None, list[Diagnostic]]:
         item = book.manifest.get(str(ref.get("idref")))
         if item is not None and item[0] in entries:
             book.spine.append(item[0])
+    found += _ill_formed(book)
     return book, found
+
+
+def _encrypted(entries: dict[str, bytes], label: str) -> list[Diagnostic]:
+    """A009 when ``META-INF/encryption.xml`` encrypts a resource (font obfuscation is no encryption)."""
+    data = entries.get("META-INF/encryption.xml")
+    if data is None:
+        return []
+    where = Location(f"{label}/META-INF/encryption.xml")
+    try:
+        root = etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        return [rules.EPUB_BROKEN(f"META-INF/encryption.xml is not well-formed XML: {exc.msg}",
+                                  where.at_line(exc.lineno))]
+    encrypted = []
+    for item in root.iter(f"{{{ENC}}}EncryptedData"):
+        method = item.find(f"{{{ENC}}}EncryptionMethod")
+        if method is not None and method.get("Algorithm") in OBFUSCATION:
+            continue
+        reference = item.find(f".//{{{ENC}}}CipherReference")
+        encrypted.append(str(reference.get("URI")) if reference is not None else "a resource")
+    if not encrypted:
+        return []
+    named = ", ".join(encrypted[:3]) + (f" and {len(encrypted) - 3} more" if len(encrypted) > 3 else "")
+    verb = "is" if len(encrypted) == 1 else "are"
+    return [rules.EPUB_REFUSED(f"{named} {verb} encrypted (not only obfuscated): the content cannot be checked", where)]
+
+
+def _ill_formed(book: EpubFile) -> list[Diagnostic]:
+    """A008 for each XHTML document that is not well-formed XML; it is left out of the book's entries and
+    spine, so that the checks after this one read only what parses."""
+    found = []
+    for inner in book.documents():
+        if inner not in book.entries:
+            continue
+        try:
+            book.xml(inner)
+        except etree.XMLSyntaxError as exc:
+            found.append(rules.EPUB_BROKEN(f"{inner} is not well-formed XML: {exc.msg}", book.where(inner, exc.lineno)))
+            del book.entries[inner]
+    book.spine = [inner for inner in book.spine if inner in book.entries]
+    return found
 
 
 def accessibility(book: EpubFile) -> list[Diagnostic]:

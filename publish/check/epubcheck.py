@@ -52,7 +52,11 @@ def epubcheck(path: Path, environ: Mapping[str, str] | None = None) -> tuple[lis
                 f"EPUBCheck did not produce a report (exit {done.returncode}): {detail[-1] if detail else ''}",
                 Location(path.name),
             )], "EPUBCheck failed to run"
-        report = json.loads(report_path.read_text(encoding="utf-8"))
+        try:
+            report = json.loads(report_path.read_text(encoding="utf-8"))
+        except (ValueError, OSError) as exc:  # cut short: stopped at the time limit while writing, say
+            return [rules.EPUBCHECK_ERROR(f"EPUBCheck's report cannot be read: {exc}", Location(path.name))], \
+                "EPUBCheck failed to run"
     return read_report(report, path.name)
 
 
