@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from publish import rules
 from publish.diagnostics import Diagnostic, Location, Severity
-from publish.text import legacy
+from publish.text import legacy, limits
 from publish.text.syllables import ToneStyle, tone_style, with_tone_style
 
 # Look-alikes of Đ/đ that Vietnamese text picks up from Latin-1 keyboards and old converters.
@@ -57,8 +57,14 @@ class Normalized:
 
 
 def normalize(text: str, path: str, settings: TextSettings, first_line: int = 1) -> Normalized:
-    """Return ``text`` with its letters fixed, each change and finding reported with its place."""
-    result = Normalized("")
+    """Return ``text`` with its letters fixed, each change and finding reported with its place.
+
+    Text beyond the size limits (:mod:`publish.text.limits`) is returned as it is with the error, unread;
+    a character that is not text is an error at its place (and the rest is read as usual)."""
+    too_big = limits.oversized(text, path, first_line)
+    if too_big:
+        return Normalized(text, too_big)
+    result = Normalized("", limits.not_text(text, path, first_line))
     out_lines: list[str] = []
     for number, line in enumerate(text.split("\n"), start=first_line):
         out_lines.append(_line(line, Location(path, number), settings, result))
