@@ -14,6 +14,7 @@ import urllib.parse
 from collections.abc import Callable
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
 from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.footnote import footnote_plugin
@@ -22,6 +23,7 @@ from publish import model, rules
 from publish.diagnostics import Diagnostic, Location
 from publish.manuscript import links
 from publish.manuscript.references import VALID_ID, BookIds, heading_name, numbered
+from publish.text import limits
 from publish.text.normalize import letters
 from publish.text.typography import Change, Typographer, typeset
 
@@ -34,10 +36,25 @@ ImageLoader = Callable[[str, Location], "model.Image | None"]
 HEADING_ID = re.compile(r"(?:^|\s+)\{\s*#(?P<id>[^\s{}]*)\s*\}$")
 
 
+# Nesting no book reaches: block quotes and lists inside one another, and emphasis, strong emphasis and
+# links inside one another. Deeper is refused (M016) before the token tree is built: markdown-it builds
+# it, and the converter and the templates read it, by recursion (1000 nested '*' ended in RecursionError).
+MAX_NESTING = 32
+# markdown-it's own limit, on its token levels (a list takes two, a table four): where a document reaches
+# it, markdown-it drops the rest of the text without a word (the commonmark preset's 20 lost the text of
+# a tenth nested list), so it is set above anything MAX_NESTING lets through, and what reaches it is
+# refused by the check of MAX_NESTING.
+PARSER_NESTING = 4 * MAX_NESTING
+# Note calls in one article: a few hundred in a real one. Each is laid out as an element of its own, with its
+# note (10,000 cost two minutes of processor time and 1.4 GB); a hundred thousand would run for half an hour.
+MAX_NOTE_CALLS = 10_000
+
+
 def parser() -> MarkdownIt:
     # html=True so that raw HTML is *recognised* and reported, never passed through; every link and
     # image destination is let through markdown-it's own filter so that we judge (and report) it.
-    md = MarkdownIt("commonmark", {"html": True}).enable("table").use(footnote_plugin).use(attrs_plugin)
+    md = MarkdownIt("commonmark", {"html": True, "maxNesting": PARSER_NESTING}).enable("table")
+    md.use(footnote_plugin).use(attrs_plugin)
     md.validateLink = lambda url: True  # type: ignore[method-assign]
     return md
 
@@ -80,7 +97,15 @@ class ChapterConverter:
     # Blocks -------------------------------------------------------------------------------------
 
     def convert(self, source: str) -> tuple[tuple[model.Block, ...], tuple[model.Footnote, ...]]:
-        root = SyntaxTreeNode(reading_parser().parse(source))
+        """The blocks and notes of an article's body; none for a body nested too deeply or calling too many
+        notes (reported here), or beyond the size limits (reported with the file's text by
+        :func:`publish.text.normalize.normalize`)."""
+        if not limits.within_limits(source):
+            return (), ()
+        tokens = reading_parser().parse(source)
+        if not self.bounded(tokens):
+            return (), ()
+        root = SyntaxTreeNode(tokens)
         self._written = self.written_ids(root)
         blocks: list[model.Block] = []
         footnotes: tuple[model.Footnote, ...] = ()
@@ -90,6 +115,39 @@ class ChapterConverter:
             else:
                 blocks.extend(self.block(node))
         return tuple(blocks), footnotes
+
+    def bounded(self, tokens: list[Token], line: int = 0) -> bool:
+        """Whether ``tokens`` stay within what a book holds: nesting no deeper than :data:`MAX_NESTING`, and
+        no more than :data:`MAX_NOTE_CALLS` note calls; if not, the first place where they do not is reported
+        (``line``: the source line of tokens that have no map of their own)."""
+        blocks, calls = 0, 0
+        for token in tokens:
+            line = token.map[0] if token.map else line
+            if token.type in ("blockquote_open", "bullet_list_open", "ordered_list_open"):
+                blocks += 1
+            elif token.type in ("blockquote_close", "bullet_list_close", "ordered_list_close"):
+                blocks -= 1
+            if blocks > MAX_NESTING:
+                return self._too_deep("block quotes and lists", line)
+            inline, lines = 0, 0
+            for child in token.children or ():
+                inline += child.nesting
+                lines += child.type in ("softbreak", "hardbreak")
+                calls += child.type == "footnote_ref"
+                if inline > MAX_NESTING:
+                    return self._too_deep("emphasis and links", line + lines)
+                if calls > MAX_NOTE_CALLS:
+                    self.found.append(rules.MANUSCRIPT_TOO_BIG(
+                        f"more than {MAX_NOTE_CALLS:,} note calls in one article",
+                        Location(self.path, self.first_line + line + lines),
+                        hint=f"Split the article into several: each may call up to {MAX_NOTE_CALLS:,} notes."))
+                    return False
+        return True
+
+    def _too_deep(self, what: str, line: int) -> bool:
+        self.found.append(rules.MANUSCRIPT_TOO_DEEP(
+            f"{what} nested more than {MAX_NESTING} levels deep", Location(self.path, self.first_line + line)))
+        return False
 
     def blocks(self, nodes: list[SyntaxTreeNode]) -> tuple[model.Block, ...]:
         return tuple(block for node in nodes for block in self.block(node))
@@ -255,6 +313,8 @@ class ChapterConverter:
     def lead(self, text: str, where: Location) -> tuple[model.Inline, ...]:
         """The front matter's ``lead``, which is Markdown (``where`` is its line)."""
         tokens = reading_parser().parseInline(text)
+        if not self.bounded(tokens, (where.line or self.first_line) - self.first_line):
+            return ()
         return self.inlines(SyntaxTreeNode(tokens).children[0], where)
 
     def inlines(self, node: SyntaxTreeNode, where: Location) -> tuple[model.Inline, ...]:
