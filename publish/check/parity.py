@@ -20,6 +20,7 @@ from typing import Any
 from publish import rules
 from publish.check.epub import NS, EpubFile
 from publish.check.pdf import Unopened, open_pdf, qpdf_text
+from publish.check.streams import font_problems
 from publish.check.walk import MALFORMED, drawing_problems, reason, structure_tree
 from publish.diagnostics import Diagnostic, Location
 from publish.render.labels import LABELS
@@ -124,16 +125,17 @@ _PAGE_REFERENCE = re.compile(rf"\s*\((?:{_PAGE_WORDS})[\s\u00a0]\d+\)")
 def parity(book: EpubFile, pdf_path: Path) -> tuple[list[Diagnostic], str]:
     """Align the EPUB's words with the PDF's; report EPUB blocks that lose words, and PDF-only text.
 
-    The PDF is read by pdfium only when pikepdf has opened it and drawing its pages ends
-    (:func:`.walk.drawing_problems`): otherwise the two are not compared, and the reason is the finding.
+    The PDF is read by pdfium only when pikepdf has opened it, drawing its pages ends
+    (:func:`.walk.drawing_problems`) and its fonts unpack within limits (:func:`.streams.font_problems`):
+    otherwise the two are not compared, and the reason is the finding.
     """
     try:
-        _, pdf = open_pdf(pdf_path)
+        data, pdf = open_pdf(pdf_path)
     except Unopened as exc:
         return [exc.diagnostic], f"not compared: the PDF is {exc.summary}"
     with pdf:
         try:
-            endless = drawing_problems(pdf)
+            endless = drawing_problems(pdf, len(data)) + font_problems(pdf)
             if endless:
                 return [rules.PDF_LOOPS(f"not compared: {endless[0]}", Location(pdf_path.name))], \
                     "not compared: drawing the PDF's pages would not end"

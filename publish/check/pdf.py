@@ -5,9 +5,11 @@ page carries a slug with crop marks, of the size and bleed publish.yaml asks for
 printed area of the press PDF, fonts (embedded, subset, among the declared faces, no ``.notdef`` glyph
 drawn), images (effective resolution at the size they are placed), document metadata, and no encryption.
 
-The file may be hostile: every walk of its object graphs is bounded (:mod:`.walk`), an object of the
-wrong type stops only the check that met it (Q018, with what was wrong), what qpdf had to repair while
-reading is reported (Q018), and a file that cannot be opened at all is Q012 (password) or Q013.
+The file may be hostile: every walk of its object graphs is bounded (:mod:`.walk`), no stream is
+unpacked before its unpacked size is known to be within limits (:mod:`.streams`), the checks that draw
+the pages (images, glyphs, RGB) run only when the drawing ends, an object of the wrong type stops only
+the check that met it (each is Q018, saying what was wrong), what qpdf had to repair while reading is
+reported (Q018), and a file that cannot be opened at all is Q012 (password) or Q013.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 import pikepdf
 
 from publish import rules
+from publish.check.streams import Unbounded, font_problems, unpacked
 from publish.check.walk import (
     MALFORMED,
     MAX_FORM_DEPTH,
@@ -116,7 +119,7 @@ def preflight(path: Path, expect: Expectations) -> tuple[list[Diagnostic], str]:
         found: list[Diagnostic] = [rules.PDF_PAGES(f"{len(pdf.pages)} page(s)", where)]
         if pdf.is_encrypted:
             found.append(rules.PDF_ENCRYPTED("the PDF is encrypted", where))
-        drawing = _guarded("drawing the pages", label, lambda: _loops(drawing_problems(pdf), where))
+        drawing = _guarded("drawing the pages", label, lambda: _loops(drawing_problems(pdf, len(data)), where))
         found += drawing
         found += _guarded("the outline", label, lambda: _loops(outline_problems(pdf), where))
         for part, run in _checks(data, pdf, label, role, expect, draw=not drawing):
@@ -131,16 +134,16 @@ Check = Callable[[], list[Diagnostic]]
 
 
 def _checks(data: bytes, pdf: Any, label: str, role: str, expect: Expectations, draw: bool) -> list[tuple[str, Check]]:
-    """The checks for a PDF of this role, each with the part of the PDF it reads; the image check draws
-    the pages, and runs only when ``draw`` (their drawing ends)."""
+    """The checks for a PDF of this role, each with the part of the PDF it reads; those that draw the
+    pages (RGB colours, glyphs, images) run only when ``draw`` (their drawing ends)."""
     checks: list[tuple[str, Check]] = [
         ("page boxes", lambda: _boxes(pdf, label, expect.print)),
         ("annotations", lambda: _annotations(pdf, label)),
-        ("PDF/X", lambda: _press(data, pdf, label)),
+        ("PDF/X", lambda: _press(data, pdf, label, rgb=draw)),
     ] if role == "print" else [("the structure tree", lambda: _tags(pdf, label))]
     checks += [("fonts", lambda: _fonts(data, pdf, label, expect.faces)), ("metadata", lambda: _metadata(pdf, label))]
     if draw:
-        checks.append(("images", lambda: _images(pdf, label)))
+        checks += [("glyphs", lambda: _glyphs(pdf, label)), ("images", lambda: _images(pdf, label))]
     return checks
 
 
@@ -149,17 +152,24 @@ def _loops(problems: list[str], where: Location) -> list[Diagnostic]:
 
 
 def _guarded(part: str, label: str, run: Check) -> list[Diagnostic]:
-    """``run``'s findings, or Q018 saying which part of the PDF holds an object of the wrong type."""
+    """``run``'s findings, or Q018 saying which part of the PDF holds an object of the wrong type or a
+    stream that unpacks too far."""
     try:
         return run()
+    except Unbounded as exc:
+        return [rules.PDF_LOOPS(f"{part}: {exc}", Location(label))]
     except MALFORMED as exc:
         return [rules.PDF_LOOPS(f"{part}: an object is not what the PDF specification says it is "
                                 f"({qpdf_text(reason(exc))})", Location(label))]
 
 
-def _press(data: bytes, pdf: Any, label: str) -> list[Diagnostic]:
+def _press(data: bytes, pdf: Any, label: str, rgb: bool) -> list[Diagnostic]:
+    """PDF/X-4 declared in the XMP packet, one CMYK output intent, and (when ``rgb``: the pages' drawing
+    ends) no RGB colour."""
     found: list[Diagnostic] = []
     where = Location(label)
+    if isinstance(pdf.Root.get("/Metadata"), pikepdf.Stream):
+        unpacked(pdf.Root.Metadata, "the XMP metadata")
     with pdf.open_metadata() as meta:
         version = meta.get("pdfxid:GTS_PDFXVersion") or meta.get("pdfx:GTS_PDFXVersion")
     if version != "PDF/X-4":
@@ -169,7 +179,8 @@ def _press(data: bytes, pdf: Any, label: str) -> list[Diagnostic]:
         found.append(rules.PDF_NOT_PDFX(f"{len(intents)} PDF/X output intent(s) with a profile; one is needed", where))
     elif int(intents[0].DestOutputProfile.get("/N", 0)) != 4:
         found.append(rules.PDF_NOT_PDFX("the output intent's ICC profile is not CMYK", where))
-    found += [rules.PDF_RGB(use, where) for use in rgb_uses(data)[:10]]
+    if rgb:
+        found += [rules.PDF_RGB(use, where) for use in rgb_uses(data)[:10]]
     return found
 
 
@@ -283,6 +294,9 @@ def _fonts(data: bytes, pdf: Any, label: str, faces: Sequence[FontFace] | None) 
     found: list[Diagnostic] = []
     declared = {face.postscript_name for face in faces} if faces is not None else None
     where = Location(label)
+    oversized = font_problems(pdf)
+    if oversized:
+        raise Unbounded(oversized[0])
     for base_font, program_name in embedded_fonts(data):
         name = base_font.lstrip("/")
         if program_name is None:
@@ -293,32 +307,49 @@ def _fonts(data: bytes, pdf: Any, label: str, faces: Sequence[FontFace] | None) 
         if declared is not None and program_name not in declared:
             found.append(rules.PDF_FONT_UNDECLARED(
                 f"font {name} ({program_name}) is not one of the project's faces", where))
+    return found
+
+
+def _glyphs(pdf: Any, label: str) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    mappings: dict[tuple[int, int], bytes | None] = {}
     for number, page in enumerate(pdf.pages, start=1):
-        for font_name in sorted(_notdef_fonts(page)):
+        for font_name in sorted(_notdef_fonts(page, mappings)):
             found.append(rules.PDF_NOTDEF(f"font {font_name} draws glyph 0 (.notdef)",
                                           Location(f"{label}, page {number}")))
     return found
+
+
+MAX_CID_TO_GID = 2 * 65536  # a glyph number for each of the 65536 CIDs
 
 
 def _cid_to_gid(font: Any) -> bytes | None:
     """The CIDToGIDMap of a Type0 font as bytes (None: Identity)."""
     descendant = font.DescendantFonts[0]
     mapping = descendant.get("/CIDToGIDMap")
-    return mapping.read_bytes() if isinstance(mapping, pikepdf.Stream) else None
+    if not isinstance(mapping, pikepdf.Stream):
+        return None
+    return unpacked(mapping, f"the CIDToGIDMap of font {font.get('/BaseFont', '?')}", MAX_CID_TO_GID + 1024)
 
 
-def _notdef_fonts(page: Any) -> set[str]:
-    """The Type0 (Identity-H) fonts of a page whose shown strings contain glyph 0."""
+_TEXT_OPERATORS = "Tf Tj TJ ' \""
+
+
+def _notdef_fonts(page: Any, mappings: dict[tuple[int, int], bytes | None]) -> set[str]:
+    """The Type0 (Identity-H) fonts of a page whose shown strings contain glyph 0; ``mappings`` keeps
+    each font's CIDToGIDMap once read."""
     fonts = page.Resources.get("/Font", {}) if "/Resources" in page.obj else {}
     found: set[str] = set()
     current = None
-    for operands, op in instructions(page):
+    for operands, op in instructions(page.obj, _TEXT_OPERATORS):
         if op == "Tf":
             current = fonts.get(str(operands[0]))
         elif op in ("Tj", "TJ", "'", '"') and current is not None and current.get("/Subtype") == "/Type0" \
                 and str(current.get("/Encoding")) == "/Identity-H":
             strings = operands[0] if op == "TJ" else operands[-1:]
-            mapping = _cid_to_gid(current)
+            if current.objgen not in mappings:
+                mappings[current.objgen] = _cid_to_gid(current)
+            mapping = mappings[current.objgen]
             for item in strings:
                 if isinstance(item, pikepdf.String) and _has_glyph_zero(bytes(item), mapping):
                     found.add(str(current.get("/BaseFont", "?")).lstrip("/"))
@@ -369,7 +400,7 @@ def _multiply(m: Matrix, n: Matrix) -> Matrix:
             e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
 
 
-_DRAWING_OPERATORS = ("q", "Q", "cm", "Do")
+_DRAWING_OPERATORS = "q Q cm Do"
 Parsed = dict[tuple[int, int], list[tuple[Any, str]]]  # the operators that place images, by form or page
 
 
@@ -384,7 +415,7 @@ def _placed_images(owner: Any, ctm: Matrix, depth: int, resources: Any = None,
     parsed = {} if parsed is None else parsed
     key = owner.objgen
     if key not in parsed:
-        parsed[key] = [(operands, op) for operands, op in instructions(owner) if op in _DRAWING_OPERATORS]
+        parsed[key] = list(instructions(owner, _DRAWING_OPERATORS))
     stack: list[Matrix] = []
     for operands, op in parsed[key]:
         if op == "q":

@@ -2,9 +2,10 @@
 
 A PDF's objects refer to each other by number, so a damaged or hostile file can loop (an element among
 its own kids, an outline item whose /Next leads back, a form that draws itself), branch without end (a
-form drawing a form twenty times at each of eight levels: 20⁸ drawings) or hold objects of the wrong type
-(``/K 5`` at the root of the tree). Every walk here keeps a visited set by object number and generation
-and a budget, and returns what it found wrong as sentences instead of raising or running forever.
+form drawing a form twenty times at each of eight levels: 20⁸ drawings), hold content that unpacks
+a thousand times (:mod:`.streams`) or objects of the wrong type (``/K 5`` at the root of the tree).
+Every walk here keeps a visited set by object number and generation and a budget, and returns what it
+found wrong as sentences instead of raising or running forever.
 :data:`MALFORMED` is what reading such a file raises elsewhere: pikepdf's errors, and Python's own when
 an object is not of the type the PDF specification gives it.
 """
@@ -12,11 +13,25 @@ an object is not of the type the PDF specification gives it.
 from __future__ import annotations
 
 import decimal
+import functools
+import itertools
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pikepdf
+
+from publish.check.streams import (
+    CONTENT_FLOOR,
+    CONTENT_RATIO,
+    MAX_DRAWN_BYTES,
+    Unbounded,
+    content_budget,
+    content_size,
+    content_streams,
+    size,
+)
 
 MALFORMED: tuple[type[Exception], ...] = (
     pikepdf.PdfError, AttributeError, KeyError, TypeError, ValueError, IndexError, ArithmeticError,
@@ -25,7 +40,7 @@ MALFORMED: tuple[type[Exception], ...] = (
 MAX_PROBLEMS = 5  # per walk: the same fault repeated says nothing more
 MAX_ELEMENTS = 1_000_000  # structure elements, or outline items, in one document
 MAX_FORM_DEPTH = 32  # forms drawn inside forms (pdfium stops at a similar depth)
-MAX_OPERATORS = 2_000_000  # run by the forms one page draws, each form's counted every time it is drawn
+MAX_INSTRUCTIONS = 200_000  # of the operators a check reads, in one page's or form's content
 
 ObjGen = tuple[int, int]
 
@@ -119,68 +134,87 @@ def outline_problems(pdf: Any) -> list[str]:
     return problems
 
 
-class _Endless(Exception):
-    """Drawing a page would not end, or not soon: a form draws itself, or forms nest too deep."""
+@dataclass
+class Drawing:
+    """What drawing a document's pages costs so far, in unpacked bytes of content: each form's by form and
+    the resources it draws with (a form without /Resources uses those of whatever draws it; a form's cost
+    includes the forms it draws), and the content of every page and form, each once."""
+
+    budget: int  # for ``content``: :func:`.streams.content_budget`
+    costs: dict[tuple[ObjGen, ObjGen | None], int] = field(default_factory=dict)
+    content: int = 0
 
 
-Costs = dict[tuple[ObjGen, ObjGen | None], int]  # operators drawing a form runs, by form and resources
-
-
-def drawing_problems(pdf: Any) -> list[str]:
+def drawing_problems(pdf: Any, file_size: int) -> list[str]:
     """Pages whose drawing loops (a form that draws itself, directly or through others), nests forms
-    deeper than :data:`MAX_FORM_DEPTH`, or runs more than :data:`MAX_OPERATORS` operators in the forms
-    it draws. Each form is read once; pages with no such problem are drawn (by pdfium, say) in a time
-    bounded by the size of the file."""
-    costs: Costs = {}
+    deeper than :data:`MAX_FORM_DEPTH`, draws forms whose content adds up to more than
+    :data:`~.streams.MAX_DRAWN_BYTES`, or holds content that unpacks too far (:mod:`.streams`: each
+    page's or form's, and all of it, which may be 20 times the size of the file). Each form is read
+    once; a document with no such problem is drawn (by pdfium, say) in a few seconds."""
+    drawing = Drawing(content_budget(file_size))
     problems: list[str] = []
     for number, page in enumerate(pdf.pages, start=1):
         try:
-            _, drawn = _cost(costs, page.obj, resources_of(page.obj, None), ())
-        except _Endless as exc:
+            _, drawn = _cost(drawing, page.obj, resources_of(page.obj, None), (), "the page")
+            if drawn > MAX_DRAWN_BYTES:
+                raise Unbounded(f"it draws forms whose content adds up to more than {size(MAX_DRAWN_BYTES)} "
+                                "(forms drawn by forms, each time they are drawn)")
+        except Unbounded as exc:
             problems.append(f"page {number}: {exc}")
         except MALFORMED as exc:
             problems.append(f"page {number}: its content cannot be read ({reason(exc)})")
-        else:
-            if drawn > MAX_OPERATORS:
-                problems.append(f"page {number} draws forms that run more than {MAX_OPERATORS} operators "
-                                "(forms drawn by forms, each time they are drawn)")
-        if len(problems) >= MAX_PROBLEMS:
+        if len(problems) >= MAX_PROBLEMS or drawing.content > drawing.budget:
             break
     return problems
 
 
-def _cost(costs: Costs, owner: Any, resources: Any, path: tuple[ObjGen, ...]) -> tuple[int, int]:
-    """The operators of ``owner``'s own content, and those its forms run, counted each time they are
-    drawn (counting stops past the budget). A form without /Resources draws with those of whatever
-    draws it, so a form's cost is kept by form and resources."""
-    own = drawn = 0
-    for operands, operator in instructions(owner):
-        own += 1
-        if operator != "Do" or not operands:
-            continue
-        form = drawn_form(resources, operands[0])
+def _cost(drawing: Drawing, owner: Any, resources: Any, path: tuple[ObjGen, ...], what: str) -> tuple[int, int]:
+    """The unpacked size of ``owner``'s own content, and that of the forms it draws, each time drawn."""
+    own = content_size(owner, what)
+    drawing.content += own
+    if drawing.content > drawing.budget:
+        raise Unbounded(f"the content of the pages and forms unpacks to more than {size(drawing.budget)} "
+                        f"({size(CONTENT_FLOOR)} and {CONTENT_RATIO} times the file's size): a PDF bomb")
+    drawn = 0
+    for operands, _ in instructions(owner, "Do"):
+        form = drawn_form(resources, operands[0]) if operands else None
         if form is None:
             continue
         if form.objgen in path:
-            raise _Endless(f"form {ref(form)} draws itself" + (
+            raise Unbounded(f"form {ref(form)} draws itself" + (
                 "" if path[-1] == form.objgen else f" (through form {path[-1][0]} {path[-1][1]} R)"))
         if len(path) >= MAX_FORM_DEPTH:
-            raise _Endless(f"forms are drawn inside forms more than {MAX_FORM_DEPTH} deep")
+            raise Unbounded(f"forms are drawn inside forms more than {MAX_FORM_DEPTH} deep")
         inner = resources_of(form, resources)
         key = (form.objgen, inner.objgen if isinstance(inner, pikepdf.Dictionary) else None)
-        if key not in costs:
-            costs[key] = sum(_cost(costs, form, inner, (*path, form.objgen)))
-        drawn += costs[key]
-        if drawn > MAX_OPERATORS:
+        if key not in drawing.costs:
+            drawing.costs[key] = sum(_cost(drawing, form, inner, (*path, form.objgen), f"form {ref(form)}"))
+        drawn += drawing.costs[key]
+        if drawn > MAX_DRAWN_BYTES:
             break
     return own, drawn
 
 
-def instructions(owner: Any) -> Iterator[tuple[Any, str]]:
-    """(operands, operator) of a page's or form's content stream; inline images are skipped."""
-    for instruction in pikepdf.parse_content_stream(owner):
+def instructions(owner: Any, operators: str) -> Iterator[tuple[Any, str]]:
+    """(operands, operator) of a page's or form's content for the ``operators`` (space-separated) only;
+    inline images are skipped. The content is unpacked only within limits, and parsed only when it holds
+    at most :data:`MAX_INSTRUCTIONS` of them (pikepdf makes objects of each, a few hundred bytes apiece):
+    :class:`~.streams.Unbounded` otherwise."""
+    what = f"form {ref(owner)}" if isinstance(owner, pikepdf.Stream) else "the page"
+    content_size(owner, what)
+    data = b"\n".join(bytes(stream.read_bytes()) for stream in content_streams(owner))
+    if sum(1 for _ in itertools.islice(_tokens(operators).finditer(data), MAX_INSTRUCTIONS + 1)) > MAX_INSTRUCTIONS:
+        raise Unbounded(f"the content of {what} holds more than {MAX_INSTRUCTIONS} of the operators {operators}")
+    for instruction in pikepdf.parse_content_stream(owner, operators):
         if isinstance(instruction, pikepdf.ContentStreamInstruction):
             yield instruction.operands, str(instruction.operator)
+
+
+@functools.cache
+def _tokens(operators: str) -> re.Pattern[bytes]:
+    """The operators as tokens of a content stream (a count at least the parser's: a string may hold one)."""
+    names = b"|".join(re.escape(name.encode()) for name in operators.split())
+    return re.compile(rb"(?:^|(?<=[\s\])>}]))(?:" + names + rb")(?=[\s\[(<>/%{]|$)")
 
 
 def resources_of(owner: Any, inherited: Any) -> Any:
