@@ -19,6 +19,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 import pytest
@@ -48,16 +49,15 @@ def unchanged(pdf: pikepdf.Pdf) -> None:
     pass
 
 
-def hostile_pdf(role: str, change: Change = unchanged, into_dist: bool = False,
-                encryption: pikepdf.Encryption | None = None) -> Callable[[Place], None]:
-    """An arrangement: the sample's PDF of ``role`` changed by ``change``, saved (encrypted when asked)
-    beside the project as ``hostile.<role>.pdf``, or in dist/ in its place."""
+def hostile_pdf(role: str, change: Change = unchanged, into_dist: bool = False, **save: Any) -> Callable[[Place], None]:
+    """An arrangement: the sample's PDF of ``role`` changed by ``change``, saved (with pikepdf's ``save``
+    options: encryption, say) beside the project as ``hostile.<role>.pdf``, or in dist/ in its place."""
     def arrange(place: Place) -> None:
         source = place.root / "dist" / (SCREEN if role == "screen" else PRINT)
         target = source if into_dist else place.outside / f"hostile.{role}.pdf"
         with pikepdf.open(source, allow_overwriting_input=True) as pdf:
             change(pdf)
-            pdf.save(target, encryption=encryption)
+            pdf.save(target, **save)
     return arrange
 
 
@@ -101,6 +101,28 @@ def form_chain(depth: int, times: int) -> Change:
         page.obj.Resources.XObject = page.obj.Resources.get("/XObject", pikepdf.Dictionary())
         page.obj.Resources.XObject.In = inner
         page.contents_add(pdf.make_stream(b"q /In Do Q"))
+    return change
+
+
+def flate(data: bytes) -> Callable[[pikepdf.Pdf], pikepdf.Stream]:
+    """A stream of ``data`` deflated (a thousand times smaller for repeated bytes)."""
+    def make(pdf: pikepdf.Pdf) -> pikepdf.Stream:
+        stream = pdf.make_stream(b"")
+        stream.write(zlib.compress(data, 9), filter=pikepdf.Name.FlateDecode)
+        return stream
+    return make
+
+
+def content_added(data: bytes) -> Change:
+    """Page 1 draws ``data`` too, deflated."""
+    return lambda pdf: pdf.pages[0].contents_add(flate(data)(pdf))
+
+
+def font_program_replaced(data: bytes) -> Change:
+    """The first embedded TrueType program of page 1 replaced by ``data``, deflated."""
+    def change(pdf: pikepdf.Pdf) -> None:
+        descriptor = first_type0_font(pdf).DescendantFonts[0].FontDescriptor
+        descriptor.FontFile2 = flate(data)(pdf)
     return change
 
 
@@ -173,7 +195,7 @@ PDF_CASES = [
     pdf_case("form that draws itself 20 times", "print", hostile_pdf("print", form_drawing_itself(20)), "Q018",
              "draws itself"),
     pdf_case("forms drawing forms 10 times, 10 deep", "print", hostile_pdf("print", form_chain(10, 10)), "Q018",
-             "page 1 draws forms that run more than"),
+             "page 1: it draws forms whose content adds up to more than 16 MiB"),
     pdf_case("forms drawn inside forms 40 deep", "screen", hostile_pdf("screen", form_chain(40, 1)), "Q018",
              "page 1: forms are drawn inside forms more than 32 deep"),
     pdf_case("outline whose /Next loops", "screen", hostile_pdf("screen", outline_loop("/Next")), "Q018",
@@ -192,7 +214,7 @@ PDF_CASES = [
              "page boxes: an object is not"),
     pdf_case("Type0 font without /DescendantFonts", "print",
              hostile_pdf("print", lambda pdf: first_type0_font(pdf).__delitem__("/DescendantFonts")), "Q018",
-             "fonts: an object is not what the PDF specification says it is (a dictionary has no /DescendantFonts)"),
+             "glyphs: an object is not what the PDF specification says it is (a dictionary has no /DescendantFonts)"),
     pdf_case("Type0 font whose /DescendantFonts is 5", "screen",
              hostile_pdf("screen", lambda pdf: setattr(first_type0_font(pdf), "DescendantFonts", 5)), "Q018",
              "fonts: an object is not"),
@@ -201,6 +223,20 @@ PDF_CASES = [
     pdf_case("cm with names for numbers", "screen",
              hostile_pdf("screen", lambda pdf: pdf.pages[0].contents_add(pdf.make_stream(b"q /x /y 1 2 3 4 cm Q"))),
              "Q018", "images: an object is not"),
+    pdf_case("page content inflating to 20 MiB of q Q", "print",
+             hostile_pdf("print", content_added(b"q Q\n" * 5 * 2**20)), "Q018",
+             "page 1: the content of the page unpacks to more than 16 MiB"),
+    pdf_case("page content of a million q Q (2 MiB)", "print",
+             hostile_pdf("print", content_added(b"q Q\n" * 2**19)), "Q018",
+             "images: the content of the page holds more than 200000 of the operators q Q cm Do"),
+    pdf_case("page content 60 times the file's size", "screen",
+             hostile_pdf("screen", content_added(b"0 0 m 1 1 l S\n" * 2**20)), "Q018",
+             "page 1: the content of the pages and forms unpacks to more than"),
+    pdf_case("font program inflating to 20 MiB", "print",
+             hostile_pdf("print", font_program_replaced(bytes(20 * 2**20))), "Q018", "fonts: page 1: font"),
+    pdf_case("XMP packet inflating to 20 MiB", "print",
+             hostile_pdf("print", lambda pdf: setattr(pdf.Root, "Metadata", flate(b" " * 20 * 2**20)(pdf)),
+                         fix_metadata_version=False), "Q018", "PDF/X: the XMP metadata unpacks to more than 16 MiB"),
     pdf_case("encrypted, with a password to open", "screen",
              hostile_pdf("screen", encryption=PASSWORD), "Q012",
              "the PDF needs a password to open"),
