@@ -357,8 +357,9 @@ PDF_METADATA = _rule("Q011", ERROR, "document metadata missing", "Set title and 
 PDF_ENCRYPTED = _rule("Q012", ERROR, "PDF encrypted", "Printers and archives need unencrypted PDFs.")
 PDF_BROKEN = _rule("Q013", ERROR, "PDF unreadable", "Rebuild the PDF; the file is damaged or not a PDF.")
 PDF_LOOPS = _rule(
-    "Q018", ERROR, "PDF structure loops or is malformed",
-    "Rebuild the PDF; a structure tree, form or outline that refers back to itself is damaged.",
+    "Q018", ERROR, "PDF structure loops, is malformed or unpacks too large",
+    "Rebuild the PDF from its sources: a structure tree, outline or form that leads back to itself, an object "
+    "of the wrong type or a stream that unpacks to tens of megabytes is damage (or an attack), not a book.",
 )
 PDF_NOT_PDFX = _rule(
     "Q014", ERROR, "press PDF without PDF/X-4 and a CMYK output intent",
