@@ -2,7 +2,8 @@
 
 Exit codes: 0 success; 1 the build finished but ``--strict`` found warnings; 2 command-line usage;
 3 bad input (config, manuscript, resources); 4 the outputs could not be made or written;
-5 a required external tool is missing; 70 an internal error (a bug in publish).
+5 a required external tool is missing; 70 an internal error (a bug in publish); 128 + the signal's number
+when SIGTERM (143) or SIGINT (130) stopped it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import gc
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -45,22 +47,40 @@ def run() -> NoReturn:
     """The ``publish`` command as installed: :func:`main`, then the process ends without Python's
     teardown, which collects every object left. After a book's layout those are hundreds of thousands
     of objects in reference cycles: 0.1 s after the sample and 0.2-0.4 s after 600 pages, spent when
-    every file is written and closed. The exit handlers still run (temporary folders, logging), and
-    the standard streams are flushed."""
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        if exc.code is None or isinstance(exc.code, int):
-            code = exc.code or 0
-        else:  # as Python does with a message
-            print(exc.code, file=sys.stderr)
-            code = 1
-    atexit._run_exitfuncs()
+    every file is written and closed. The exit handlers still run (logging, workers' clean-up), and
+    the standard streams are flushed.
+
+    The command runs with a temporary folder of its own (:func:`publish.lock.temporary_folder`: those
+    that killed commands left are removed first) and stops cleanly on SIGTERM or SIGINT
+    (:mod:`publish.stopping`)."""
+    from publish import lock, stopping
+
+    with stopping.stoppable(), lock.temporary_folder():
+        code = exit_code(main)
+        stopping.finishing()
+        atexit._run_exitfuncs()  # (workers still running are stopped before their folder goes)
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed pipe ('publish lint | head')
             stream.flush()
     os._exit(code)
+
+
+def exit_code(command: Callable[[], object]) -> int:
+    """Run ``command`` as the process's whole work, and the exit code it ends with."""
+    from publish.stopping import Stopped
+
+    try:
+        command()
+    except Stopped as exc:
+        if not exc.reported:
+            click.secho(f"stopped by {exc.name}", fg="red", err=True)
+        return 128 + exc.signum
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            return exc.code or 0
+        print(exc.code, file=sys.stderr)  # as Python does with a message
+        return 1
+    return 0
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -79,12 +99,19 @@ VERBOSE = click.option("-v", "--verbose", is_flag=True, help="Also show notices 
 
 
 def cached_build(project: Path, outputs: tuple[str, ...] | None) -> BuildResult | None:
-    """The previous build's result when nothing changed, found without loading the pipeline."""
+    """The previous build's result when nothing changed, found without loading the pipeline (under the
+    project's lock, as a build: what a killed build left is removed, a dist/ leading outside refused)."""
     import os
 
     from publish.cache import Cache, Request
+    from publish.lock import project_lock
+    from publish.output.files import clean_leftovers, dist_folder
 
-    return Cache(project.resolve()).lookup(Request.of(outputs, os.environ))
+    root = project.resolve()
+    folder = dist_folder(root)
+    with project_lock(root):
+        clean_leftovers(folder)
+        return Cache(root).lookup(Request.of(outputs, os.environ))
 
 
 class Progress:
@@ -158,6 +185,7 @@ def build(project: Path, strict: bool, verbose: bool, outputs: str | None, force
     """Build PROJECT (default: the current folder) into PROJECT/dist/."""
     from publish.config import outputs_list
     from publish.errors import PublishError
+    from publish.stopping import Stopped
 
     try:
         chosen = outputs_list(outputs) if outputs is not None else None
@@ -174,6 +202,11 @@ def build(project: Path, strict: bool, verbose: bool, outputs: str | None, force
         show(exc.diagnostics, verbose)
         click.secho(f"build failed; dist/ was left as it was (exit {exc.exit_code})", fg="red", err=True)
         sys.exit(exc.exit_code)
+    except Stopped as exc:
+        click.secho(f"build stopped by {exc.name}; {exc.outcome or 'dist/ was left as it was'} "
+                    f"(exit {exc.code})", fg="red", err=True)
+        exc.reported = True
+        raise
     except Exception as exc:
         internal_error(exc, debug)
     show(result.diagnostics, verbose)
@@ -229,9 +262,8 @@ def lint(project: Path, strict: bool, verbose: bool, apply_fixes: bool, list_rul
 def fix(project: Path, verbose: bool, dry_run: bool, debug: bool) -> None:
     """Rewrite PROJECT's sources with their text fixed: legacy encodings (TCVN3, VNI, VISCII) to Unicode,
     NFC, look-alike Đ, stray no-break spaces, and the tone-mark style set in publish.yaml."""
-    from publish.proofread import fix as run_fix
-
     from publish.errors import PublishError
+    from publish.proofread import fix as run_fix
 
     try:
         result = run_fix(project, dry_run=dry_run)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from publish import model, rules, stylesheets
+from publish import lock, model, rules, stylesheets
 from publish.cache import CACHE_DIR, BuildResult, Cache, Request
 from publish.clock import build_timestamp, source_date_epoch
 from publish.config import CONFIG_NAME, OUTPUTS, BookConfig, load_config
@@ -29,8 +29,7 @@ from publish.errors import ConfigError, ManuscriptError, PublishError, RenderErr
 from publish.fonts import FontFace, load_faces, uncovered
 from publish.manuscript import read_chapters
 from publish.manuscript.reader import ImageStore
-from publish.output import coverage, engine, epub, makers, parallel
-from publish.output.files import write_atomically
+from publish.output import coverage, engine, epub, files, makers, parallel
 from publish.output.makers import Progress
 from publish.output.pagination import PageStart
 from publish.project import Project
@@ -134,11 +133,21 @@ def build(path: Path | str = ".", environ: Mapping[str, str] | None = None,
     ``outputs`` (epub, print, screen) overrides ``outputs`` in publish.yaml. Unless ``force``, a build
     whose inputs have not changed returns the previous outputs from the cache, and intermediate files
     are reused. ``progress`` hears what the build is doing (for a terminal).
+
+    ``dist`` must be a folder inside the project (B003, before anything is written); one build of a
+    project runs at a time (B004 for another), and it first removes what a killed one left.
     """
-    environ = os.environ if environ is None else environ
+    project = Project.at(path)
+    folder = files.dist_folder(project.root)
+    with lock.project_lock(project.root):
+        files.clean_leftovers(folder)
+        return _build(project, folder, os.environ if environ is None else environ, outputs, force, progress)
+
+
+def _build(project: Project, folder: Path, environ: Mapping[str, str], outputs: tuple[str, ...] | None,
+           force: bool, progress: Progress | None) -> BuildResult:
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    project = Project.at(path)
     cache, request = Cache(project.root, enabled=not force), Request.of(outputs, environ)
     hit = cache.lookup(request)
     if hit is not None:
@@ -200,8 +209,9 @@ def build(path: Path | str = ".", environ: Mapping[str, str] | None = None,
         ready.checked.cancel()
 
     report("writing dist/")
-    write_atomically(made, {target: project.relative(target) for target in made})
-    found += remove_stale(project, stem, set(made))
+    removed = files.switch(folder, {target.name: data for target, data in made.items()}, partial(is_stale, stem))
+    found += [rules.STALE_OUTPUT_REMOVED(f"removed dist/{name}, which this build does not make",
+                                         Location(f"dist/{name}")) for name in removed]
     ordered = tuple(paths[name] for name in OUTPUTS if name in paths)  # epub, print, screen
     diagnostics = tuple(sorted(dict.fromkeys(found), key=reading_order))  # (the two PDFs report alike)
     inputs = [project.root / CONFIG_NAME, *(project.root / c.source for c in book.chapters),
@@ -213,16 +223,11 @@ def build(path: Path | str = ".", environ: Mapping[str, str] | None = None,
     return BuildResult(ordered, diagnostics, timings)
 
 
-def remove_stale(project: Project, stem: str, kept: set[Path]) -> list[Diagnostic]:
-    """Outputs of this book that this build did not make (another ``outputs:``, an older name) go:
-    left in dist/, they would be shipped or checked as if they were current."""
-    found = []
-    for path in sorted(project.dist_dir.glob(f"{stem}.*")):
-        if path not in kept and path.suffix in (".epub", ".pdf") and path.name.count(".") <= 2:
-            path.unlink()
-            found.append(rules.STALE_OUTPUT_REMOVED(f"removed {project.relative(path)}, which this build does "
-                                                    "not make", Location(project.relative(path))))
-    return found
+def is_stale(stem: str, name: str) -> bool:
+    """An output of this book (``<stem>.epub``, ``<stem>.pdf``, ``<stem>.print.pdf``…) that a build which did
+    not make it removes from dist/ (another ``outputs:``, an older name): left there, it would be shipped
+    or checked as if it were current."""
+    return name.startswith(f"{stem}.") and name.endswith((".epub", ".pdf")) and name.count(".") <= 2
 
 
 def reading_order(diagnostic: Diagnostic) -> tuple[str, int, int]:

@@ -144,7 +144,9 @@ def _pages_laid_out(progress: Callable[[int], None] | None) -> Iterator[None]:
 def _remove_at_exit(font_config: Any) -> None:
     """Remove the folder where WeasyPrint put the ``@font-face`` files when ``font_config`` goes, or at
     the latest when the process ends. WeasyPrint removes it in ``__del__``, which never runs in a forked
-    process (multiprocessing ends them with ``os._exit``): every screen PDF left 3 MB in /tmp."""
+    process (multiprocessing ends them with ``os._exit``): every screen PDF left 3 MB in /tmp. A process
+    killed outright runs nothing: under the command line the folder is inside the command's own temporary
+    folder, which the next command removes (:func:`publish.lock.temporary_folder`)."""
     folder = getattr(font_config, "_folder", None)
     if folder is not None and not getattr(font_config, "_publish_removes", False):
         font_config._publish_removes = True
