@@ -104,6 +104,7 @@ def prepare(project: Project, environ: Mapping[str, str], overlap: bool = False)
     With ``overlap``, the check of generated text (WeasyPrint's cascade of every document: a fifth of an
     article's build) runs on another core while the build goes on; its errors come with
     ``Prepared.checked``, which a build asks for before it writes anything."""
+    files.dist_folder(project.root)  # (B003: where the build would write; lint says it too)
     book, found = load_book(project, environ)
     stylesheets.check(project)
     faces = load_faces(project.fonts_dir, project.relative)

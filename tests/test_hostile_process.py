@@ -109,6 +109,8 @@ def _outside_kept(root: Path) -> None:
 
 CASES: list[tuple[Case, Callable[[Path], None]]] = [
     (Case("dist linked to a folder outside", _dist_elsewhere, 4, ("B003",), "dist/"), _no_leftovers),
+    (Case("dist linked to a folder outside, lint", _dist_elsewhere, 3, ("B003",), "dist/", args=("lint", "{root}")),
+     _nothing),
     (Case("dist linked to a folder inside", _dist_inside, 0), _still_linked),
     (Case("a stale output linked to a file outside", _stale_output_linked_out, 0), _outside_kept),
     (Case("what a killed build left beside and in dist/", _killed_build_left, 0), _no_leftovers),
@@ -434,3 +436,20 @@ def test_a_full_disk_leaves_dist_as_it_was(tmp_path: Path, sample_dist: Path) ->
     assert tree(place.root / "dist") == before
     assert not list(place.temporary.iterdir())
     _no_leftovers(place.root)
+
+
+def test_a_killed_check_leaves_no_validator_running(tmp_path: Path, sample_dist: Path) -> None:
+    """EPUBCheck's JVM dies with publish check, even when check is killed (SIGKILL runs nothing)."""
+    place = prepare(tmp_path, sample_dist)
+    process = start(place, "check", str(place.root / "dist" / OUTPUTS[0]))
+    try:
+        deadline = time.monotonic() + 60
+        while not (java := [pid for pid in processes_of(place.root) if pid != process.pid]):
+            assert process.poll() is None and time.monotonic() < deadline, output(place, process)
+            time.sleep(0.02)
+        process.kill()
+        process.wait(30)
+        left = gone(place.root)
+    finally:
+        kill_all(place.root)
+    assert java and not left, f"EPUBCheck {java}, still running {left}"

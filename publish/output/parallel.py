@@ -2,8 +2,8 @@
 
 WeasyPrint lays out on one core; a book's press PDF and screen PDF do not depend on each other, and the
 EPUB needs only the press layout's page numbers, so on a machine with more than one core the screen PDF
-(from the start), the EPUB (once the press layout has fixed the page numbers) and the second half of a
-big press PDF (:mod:`publish.output.halves`) are made in child processes: forked, so they start with
+(from the start), the EPUB (once the press layout has fixed the page numbers) and the check of the text
+the stylesheets generate (:mod:`publish.output.coverage`) are made in child processes: forked, so they start with
 everything already loaded and need nothing pickled but their result. Where ``fork`` is not safe (macOS,
 Windows) or there is one core, the work simply runs when its result is asked for.
 
@@ -16,7 +16,6 @@ seconds), and is killed if a signal has to end the build by force (:mod:`publish
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import gc
 import multiprocessing
 import os
@@ -30,10 +29,10 @@ from typing import Any, Generic, TypeVar, cast
 
 from publish import errors, stopping
 from publish.diagnostics import Diagnostic
+from publish.process import killed_with
 
 T = TypeVar("T")
 GRACE = 2.0  # seconds a cancelled worker has to end on SIGTERM before it is killed
-_PR_SET_PDEATHSIG = 1
 _workers: set[Any] = set()  # the workers alive (multiprocessing processes)
 
 
@@ -121,12 +120,8 @@ stopping.at_deadline(kill_workers)
 
 def die_with_parent(parent: int) -> None:
     """End this forked process when ``parent`` ends, however it ends (even by SIGKILL, which runs nothing)."""
-    if sys.platform == "linux":
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
-            if os.getppid() != parent:  # it died before the call: the kernel will not tell
-                os._exit(1)
-            return
+    if killed_with(parent):
+        return
     threading.Thread(target=_watch_parent, args=(parent,), name="publish-parent", daemon=True).start()
 
 
