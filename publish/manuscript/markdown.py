@@ -103,7 +103,7 @@ class ChapterConverter:
         if not limits.within_limits(source):
             return (), ()
         tokens = reading_parser().parse(source)
-        if not self.bounded(tokens):
+        if not self.bounded(tokens, self.first_line):
             return (), ()
         root = SyntaxTreeNode(tokens)
         self._written = self.written_ids(root)
@@ -116,13 +116,13 @@ class ChapterConverter:
                 blocks.extend(self.block(node))
         return tuple(blocks), footnotes
 
-    def bounded(self, tokens: list[Token], line: int = 0) -> bool:
+    def bounded(self, tokens: list[Token], first_line: int) -> bool:
         """Whether ``tokens`` stay within what a book holds: nesting no deeper than :data:`MAX_NESTING`, and
         no more than :data:`MAX_NOTE_CALLS` note calls; if not, the first place where they do not is reported
-        (``line``: the source line of tokens that have no map of their own)."""
-        blocks, calls = 0, 0
+        (``first_line``: the source line of their text's first line)."""
+        blocks, calls, line = 0, 0, first_line
         for token in tokens:
-            line = token.map[0] if token.map else line
+            line = first_line + token.map[0] if token.map else line
             if token.type in ("blockquote_open", "bullet_list_open", "ordered_list_open"):
                 blocks += 1
             elif token.type in ("blockquote_close", "bullet_list_close", "ordered_list_close"):
@@ -138,15 +138,14 @@ class ChapterConverter:
                     return self._too_deep("emphasis and links", line + lines)
                 if calls > MAX_NOTE_CALLS:
                     self.found.append(rules.MANUSCRIPT_TOO_BIG(
-                        f"more than {MAX_NOTE_CALLS:,} note calls in one article",
-                        Location(self.path, self.first_line + line + lines),
+                        f"more than {MAX_NOTE_CALLS:,} note calls in one article", Location(self.path, line + lines),
                         hint=f"Split the article into several: each may call up to {MAX_NOTE_CALLS:,} notes."))
                     return False
         return True
 
     def _too_deep(self, what: str, line: int) -> bool:
         self.found.append(rules.MANUSCRIPT_TOO_DEEP(
-            f"{what} nested more than {MAX_NESTING} levels deep", Location(self.path, self.first_line + line)))
+            f"{what} nested more than {MAX_NESTING} levels deep", Location(self.path, line)))
         return False
 
     def blocks(self, nodes: list[SyntaxTreeNode]) -> tuple[model.Block, ...]:
@@ -313,7 +312,7 @@ class ChapterConverter:
     def lead(self, text: str, where: Location) -> tuple[model.Inline, ...]:
         """The front matter's ``lead``, which is Markdown (``where`` is its line)."""
         tokens = reading_parser().parseInline(text)
-        if not self.bounded(tokens, (where.line or self.first_line) - self.first_line):
+        if not self.bounded(tokens, where.line or self.first_line):
             return ()
         return self.inlines(SyntaxTreeNode(tokens).children[0], where)
 
