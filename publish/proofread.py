@@ -20,11 +20,12 @@ from pathlib import Path
 from publish import rules
 from publish.config import CONFIG_NAME, text_settings
 from publish.diagnostics import Diagnostic, Location, Severity
-from publish.errors import PublishError
+from publish.errors import ManuscriptError, PublishError
 from publish.manuscript.reader import chapter_files
 from publish.output.files import write_atomically
 from publish.pipeline import prepare, reading_order
 from publish.project import Project
+from publish.text import limits
 from publish.text.legacy import read_as_windows_1252
 from publish.text.normalize import normalize
 
@@ -63,9 +64,17 @@ class FixResult:
 def fix(path: Path | str = ".", dry_run: bool = False) -> FixResult:
     """Rewrite publish.yaml and the chapters with their text fixed; ``dry_run`` only reports."""
     project = Project.at(path)
+    project.check_links()  # (a source that is a link outside would be rewritten there)
     config_path = project.root / CONFIG_NAME
     sources = ([config_path] if config_path.is_file() else []) + chapter_files(project)
-    texts = {source: _decode(source.read_bytes()) for source in sources}
+    texts, too_big = {}, []
+    for source in sources:
+        raw, problems = limits.read_bounded(source, project.relative(source))
+        too_big += problems
+        if raw is not None:
+            texts[source] = _decode(raw)
+    if too_big:
+        raise ManuscriptError(too_big)
     settings = text_settings(texts[config_path][0] if config_path in texts else "", convert_legacy=True)
     found: list[Diagnostic] = []
     rewrites: dict[Path, bytes] = {}

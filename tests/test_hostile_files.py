@@ -115,6 +115,10 @@ CASES = [
     Case("a chapter linked inside the project", lambda p: link(p, "manuscript/00-a.md", Path("..") / ARTICLE), 0),
     Case("publish fix on a chapter linked outside", lambda p: link(p, "manuscript/02-x.md", p.canary), 3,
          ("R002",), "manuscript/02-x.md", args=("fix", "{root}")),
+    Case("publish fix on publish.yaml linked outside", lambda p: link(p, "publish.yaml", p.canary), 3,
+         ("R002",), "publish.yaml", args=("fix", "{root}")),
+    Case("publish fix on a chapter of 9 MB", lambda p: write(p, "manuscript/02-x.md", "Chữ.\n" * 1_500_000), 3,
+         ("M017",), "manuscript/02-x.md", args=("fix", "{root}"), timeout=30),
     Case("publish lint on a stylesheet linked outside", lambda p: link(p, "styles/extra.css", p.canary), 3,
          ("R002",), "styles/extra.css", args=("lint", "{root}")),
     # Addresses in stylesheets: checked in every rule before anything is written.

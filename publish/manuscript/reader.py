@@ -12,7 +12,7 @@ from publish.errors import ResourceError
 from publish.manuscript import frontmatter, references
 from publish.manuscript.markdown import ChapterConverter
 from publish.project import Project
-from publish.text import legacy
+from publish.text import legacy, limits
 from publish.text.normalize import TextSettings, ToneUse, normalize
 from publish.text.slug import slugify
 
@@ -79,7 +79,10 @@ class ImageStore:
 
 
 def read_source(path: Path, relative: str) -> tuple[str | None, list[Diagnostic]]:
-    raw = path.read_bytes()
+    """A chapter's text, or None and why not: too large (no more than the limit is read) or not UTF-8."""
+    raw, found = limits.read_bounded(path, relative)
+    if raw is None:
+        return None, found
     try:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:

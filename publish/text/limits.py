@@ -2,8 +2,9 @@
 
 The limits are far beyond any book, so that a broken or hostile file is refused at once, at its place,
 instead of being read, parsed and laid out for minutes: a manuscript file of more than 8 MB (a long novel
-is 1-2 MB of UTF-8) or a line of more than 2 MB (a paragraph of some 300,000 words; a 1 MB line still
-builds, in time linear in its length).
+is 1-2 MB of UTF-8) or a line of more than 256 KB (some 40,000 words, 120 pages without a line break:
+no paragraph is typed so, and a 1 MB line was laid out for minutes; below the limit, a paragraph on one
+line is laid out as fast as the same words in paragraphs).
 
 Characters that are not text are refused at the line and column where they are typed, before they reach
 an output (XML cannot hold C0 controls, and the EPUB's checker would name the generated file instead):
@@ -24,7 +25,7 @@ from publish import rules
 from publish.diagnostics import Diagnostic, Location
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
-MAX_LINE_BYTES = 2 * 1024 * 1024
+MAX_LINE_BYTES = 256 * 1024
 _UTF8_WIDEST = 4  # bytes a character takes at most in UTF-8
 
 _NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
@@ -90,7 +91,9 @@ def _file_too_big(size: int, where: Location) -> Diagnostic:
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB" if size >= 1024 * 1024 else f"{size} bytes"
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    return f"{size // 1024} KB" if size >= 1024 else f"{size} bytes"
 
 
 def not_text(text: str, path: str, first_line: int = 1) -> list[Diagnostic]:
