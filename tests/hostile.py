@@ -230,3 +230,25 @@ def _new(path: Path, root: Path) -> bool:
     if top in (".publish-cache", "manuscript", "styles", "fonts", "images") or str(relative) in _SAMPLE_FILES:
         return path.name.endswith(".tmp") or path.name.startswith(".~")
     return False
+
+
+# The peak resident memory of a command, measured by a small parent that runs nothing else: a child forked
+# from pytest itself would count pytest's memory too (Linux keeps the peak across fork and exec). The
+# command may not reserve more than 2 GiB, so that a runaway fails fast instead of taking the machine's memory.
+_PROBE = """
+import resource, subprocess, sys
+resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True, check=False)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, done.returncode)
+print(done.stdout + done.stderr)
+"""
+
+
+def peak_memory(args: list[str], cwd: Path, timeout: float = 120) -> tuple[int, int, str]:
+    """Run ``publish ARGS`` (the package under test); its peak resident memory in KB, exit code and output."""
+    environ = {**os.environ, "PYTHONPATH": str(UNDER_TEST), "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run([sys.executable, "-c", _PROBE, sys.executable, "-m", "publish", *args], cwd=cwd,
+                          env=environ, capture_output=True, text=True, timeout=timeout, check=True)
+    first, _, output = done.stdout.partition("\n")
+    peak, code = first.split()
+    return int(peak), int(code), output
