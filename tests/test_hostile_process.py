@@ -192,6 +192,19 @@ def laying_out(place: Place, process: subprocess.Popen[str], seconds: float = 60
     raise AssertionError("the build never started laying out")
 
 
+def killed_when(place: Place, process: subprocess.Popen[str], ready: Callable[[], None]) -> tuple[list[int], list[int]]:
+    """Once ``ready()`` returns, SIGKILL the command: the other processes it had, and those still alive a
+    few seconds later (all of them are killed in the end, whatever happens)."""
+    try:
+        ready()
+        children = [pid for pid in processes_of(place.root) if pid != process.pid]
+        process.kill()
+        process.wait(30)
+        return children, gone(place.root)
+    finally:
+        kill_all(place.root)
+
+
 def tree(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` (dot files and subfolders too), by relative path."""
     return {path.relative_to(folder).as_posix(): path.read_bytes()
@@ -231,14 +244,7 @@ def test_a_killed_builds_workers_die_with_it_and_the_next_build_cleans_up(tmp_pa
     for number in range(2, 9):  # (workers busy for seconds: an old build's would still be running)
         write(place, f"manuscript/{number:02d}-more.md", article)
     process = start(place, "build", str(place.root))
-    try:
-        laying_out(place, process)
-        workers = [pid for pid in processes_of(place.root) if pid != process.pid]
-        process.kill()
-        process.wait(30)
-        left = gone(place.root)
-    finally:
-        kill_all(place.root)
+    workers, left = killed_when(place, process, lambda: laying_out(place, process))
     assert workers and not left, f"workers {workers}, still running {left}"
     assert any(place.temporary.iterdir())  # (WeasyPrint's fonts, left by a process that could not clean up)
 
@@ -442,14 +448,12 @@ def test_a_killed_check_leaves_no_validator_running(tmp_path: Path, sample_dist:
     """EPUBCheck's JVM dies with publish check, even when check is killed (SIGKILL runs nothing)."""
     place = prepare(tmp_path, sample_dist)
     process = start(place, "check", str(place.root / "dist" / OUTPUTS[0]))
-    try:
+
+    def validating() -> None:
         deadline = time.monotonic() + 60
-        while not (java := [pid for pid in processes_of(place.root) if pid != process.pid]):
+        while len(processes_of(place.root)) < 2:
             assert process.poll() is None and time.monotonic() < deadline, output(place, process)
             time.sleep(0.02)
-        process.kill()
-        process.wait(30)
-        left = gone(place.root)
-    finally:
-        kill_all(place.root)
+
+    java, left = killed_when(place, process, validating)
     assert java and not left, f"EPUBCheck {java}, still running {left}"
