@@ -241,23 +241,17 @@ class Session:
 
     def paginate(self, html: str, css: str) -> engine.Paginated:
         """``html`` laid out with ``css``, its page margins left for :meth:`engine.Paginated.finish`."""
-        from weasyprint import HTML
-
         sheet = self.stylesheet(css)
         with self._failures():
-            document = engine.numbered_from_start(HTML(string=html, base_url=virtual_url("project"),
-                                                       url_fetcher=self.fetcher))
+            document = engine.parsed(html, virtual_url("project"), self.fetcher)
             return engine.paginate(document, stylesheets=[sheet], font_config=self.font_config,
                                    color_profiles=self.color_profiles, pdf_tags=self.variant.tagged)
 
     def cascade(self, html: str, css: str) -> list[engine.Styled]:
         """The computed styles of ``html`` with ``css``, no layout (see :func:`engine.cascade`)."""
-        from weasyprint import HTML
-
         sheet = self.stylesheet(css)
         with self._failures():
-            document = engine.numbered_from_start(HTML(string=html, base_url=virtual_url("project"),
-                                                       url_fetcher=self.fetcher))
+            document = engine.parsed(html, virtual_url("project"), self.fetcher)
             return engine.cascade(document, [sheet], self.font_config, self.color_profiles)
 
     def generated(self, html: str, css: str, margins: bool = True) -> list[engine.Generated]:
@@ -282,7 +276,7 @@ class Session:
         self.found += verify.spacing(views, self.faces, self.pdf_path)
         with self._failures():
             document = engine.combined([paginated.document for paginated in documents], pages)
-            data: bytes = document.write_pdf(pdf_variant=self.variant.standard, pdf_tags=self.variant.tagged)
+            data = engine.write_pdf(document, pdf_variant=self.variant.standard, pdf_tags=self.variant.tagged)
         found = self.warnings() + check_fonts(data, self.faces, self.pdf_path)
         if errors(found):
             raise RenderError(found)
