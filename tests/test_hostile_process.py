@@ -280,6 +280,7 @@ def test_a_build_stuck_in_c_code_is_ended_by_force(tmp_path: Path) -> None:
                                cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         assert process.stdout is not None and process.stdout.readline() == "stuck\n"
+        time.sleep(0.5)  # (inside the C call by now: a signal before it would be handled the usual way)
         process.send_signal(signal.SIGTERM)
         sent = time.monotonic()
         output = process.communicate(timeout=30)[0]
